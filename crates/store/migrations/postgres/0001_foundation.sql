@@ -1,0 +1,217 @@
+-- Foundation: accounts, sessions, tokens, throttling, locations, inquiries,
+-- clients, invitations, mail outbox and the audit trail.
+-- Instants are bigint milliseconds since the Unix epoch (UTC); ids are UUIDv7 text.
+
+create table users (
+    id text primary key,
+    email text not null unique,
+    name text not null,
+    search_name text not null,
+    is_staff boolean not null,
+    password_hash text,
+    totp_secret text,
+    totp_enabled boolean not null default false,
+    totp_last_step bigint,
+    active boolean not null default true,
+    created_at bigint not null,
+    updated_at bigint not null
+);
+
+create table user_roles (
+    user_id text not null references users (id) on delete cascade,
+    role text not null,
+    primary key (user_id, role)
+);
+
+create table recovery_codes (
+    user_id text not null references users (id) on delete cascade,
+    code_hash text not null,
+    used_at bigint,
+    primary key (user_id, code_hash)
+);
+
+create table sessions (
+    id_hash text primary key,
+    user_id text not null references users (id) on delete cascade,
+    stage text not null,
+    created_at bigint not null,
+    last_seen_at bigint not null,
+    expires_at bigint not null,
+    idle_ms bigint not null,
+    reauth_at bigint,
+    pending_totp_secret text,
+    source_ip text,
+    user_agent text
+);
+create index sessions_user on sessions (user_id);
+
+create table api_tokens (
+    id text primary key,
+    user_id text not null references users (id) on delete cascade,
+    name text not null,
+    token_hash text not null unique,
+    created_at bigint not null,
+    last_used_at bigint,
+    revoked_at bigint
+);
+create index api_tokens_user on api_tokens (user_id);
+
+create table throttle (
+    key text primary key,
+    failures bigint not null,
+    window_start bigint not null,
+    locked_until bigint
+);
+
+create table locations (
+    id text primary key,
+    name text not null unique,
+    time_zone text not null,
+    address text not null,
+    phone text,
+    active boolean not null default true,
+    created_at bigint not null
+);
+
+create table rooms (
+    id text primary key,
+    location_id text not null references locations (id),
+    name text not null,
+    capacity bigint not null,
+    iv_capable boolean not null default false,
+    group_capable boolean not null default false,
+    active boolean not null default true,
+    created_at bigint not null,
+    unique (location_id, name)
+);
+
+create table inquiries (
+    id text primary key,
+    created_at bigint not null,
+    updated_at bigint not null,
+    name text not null,
+    search_name text not null,
+    email text not null,
+    phone text,
+    preferred_contact text not null,
+    reason_enc text not null,
+    heard_from text,
+    consent_at bigint not null,
+    source text not null,
+    entered_by text references users (id),
+    status text not null,
+    closed_reason text,
+    assigned_to text references users (id)
+);
+create index inquiries_created on inquiries (created_at);
+create index inquiries_status_created on inquiries (status, created_at);
+create index inquiries_search on inquiries (search_name);
+
+create table inquiry_events (
+    id text primary key,
+    inquiry_id text not null references inquiries (id),
+    at bigint not null,
+    actor_id text references users (id),
+    kind text not null,
+    contact_method text,
+    contact_outcome text,
+    note_enc text,
+    from_status text,
+    to_status text,
+    closed_reason text,
+    assigned_to text references users (id)
+);
+create index inquiry_events_inquiry on inquiry_events (inquiry_id, at);
+
+create table clients (
+    id text primary key,
+    user_id text not null unique references users (id),
+    inquiry_id text unique references inquiries (id),
+    name text not null,
+    email text not null,
+    phone text,
+    preferred_contact text,
+    created_at bigint not null,
+    created_by text references users (id)
+);
+
+create table invitations (
+    id text primary key,
+    user_id text not null references users (id),
+    token_hash text not null unique,
+    created_at bigint not null,
+    expires_at bigint not null,
+    created_by text references users (id),
+    accepted_at bigint,
+    revoked_at bigint
+);
+create index invitations_user on invitations (user_id);
+
+create table password_resets (
+    token_hash text primary key,
+    user_id text not null references users (id) on delete cascade,
+    created_at bigint not null,
+    expires_at bigint not null,
+    used_at bigint
+);
+
+create table outbox (
+    id text primary key,
+    created_at bigint not null,
+    kind text not null,
+    to_addr text not null,
+    subject text not null,
+    body_text text not null,
+    status text not null,
+    attempts bigint not null default 0,
+    next_attempt_at bigint not null,
+    claimed_by text,
+    claimed_until bigint,
+    last_error text,
+    sent_at bigint
+);
+create index outbox_due on outbox (status, next_attempt_at);
+create index outbox_created on outbox (created_at);
+
+create table audit_log (
+    seq bigint primary key,
+    at bigint not null,
+    actor_user_id text,
+    actor_roles text not null,
+    action text not null,
+    outcome text not null,
+    subject_type text,
+    subject_ids text not null,
+    client_id text,
+    request_id text,
+    source_ip text,
+    detail text,
+    prev_hash text not null,
+    hash text not null
+);
+create index audit_at on audit_log (at);
+create index audit_actor on audit_log (actor_user_id, seq);
+create index audit_client on audit_log (client_id, seq);
+create index audit_action on audit_log (action, seq);
+
+create table audit_head (
+    id bigint primary key check (id = 1),
+    seq bigint not null,
+    hash text not null
+);
+
+-- The audit trail is append-only: the database itself refuses edits and deletions.
+create function audit_log_append_only() returns trigger language plpgsql as $$
+begin
+    raise exception 'the audit log is append-only';
+end;
+$$;
+create trigger audit_log_no_update before update or delete on audit_log
+    for each row execute function audit_log_append_only();
+
+create table settings (
+    key text primary key,
+    value text not null,
+    updated_at bigint not null,
+    updated_by text references users (id)
+);

@@ -1,0 +1,41 @@
+//! Test support shared by every crate's tests.
+//!
+//! Each test gets its own database: a fresh SQLite file in a temporary folder, or a
+//! fresh PostgreSQL database (`create database t_<uuid>`) on the server named by
+//! `THRESHOLD_TEST_POSTGRES_URL`. Under `CI=true` that variable must be set and the
+//! server must answer, or the PostgreSQL half of every test fails loudly.
+
+pub mod db;
+
+pub use db::{Backend, TestDb, backends};
+
+/// Runs the body once per backend under test, naming the backend in any failure.
+///
+/// ```ignore
+/// both_backends!(async fn creating_a_user_stores_it(db: TestDb) { ... });
+/// ```
+/// expands to a module with a `sqlite` and a `postgres` test.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$m:meta])* async fn $name:ident($db:ident : TestDb) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($db: $crate::TestDb) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$m])*
+            async fn sqlite() {
+                run($crate::TestDb::new($crate::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$m])*
+            async fn postgres() {
+                if let Some(db) = $crate::TestDb::postgres_if_configured().await {
+                    run(db).await
+                }
+            }
+        }
+    };
+}
