@@ -370,3 +370,16 @@ pub fn events(c: &mut dyn Conn, inquiry: InquiryId) -> Result<Vec<EventRow>> {
 pub fn count(c: &mut dyn Conn) -> Result<i64> {
     c.query_i64("select count(*) from inquiries", params![])
 }
+
+/// How many inquiries are new, open, and open and assigned to `user`.
+pub fn status_counts(c: &mut dyn Conn, user: UserId) -> Result<(i64, i64, i64)> {
+    let r = c.query_one(
+        "select
+            coalesce(sum(case when status = 'new' then 1 else 0 end), 0),
+            coalesce(sum(case when status in ('new', 'contacted', 'consultation-booked') then 1 else 0 end), 0),
+            coalesce(sum(case when status in ('new', 'contacted', 'consultation-booked') and assigned_to = $1 then 1 else 0 end), 0)
+         from inquiries",
+        params![user],
+    )?;
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}

@@ -162,6 +162,14 @@ pub fn delete_expired(c: &mut dyn Conn, now: Timestamp) -> Result<u64> {
     )
 }
 
+/// Ends every other session of a user (after a password change).
+pub fn delete_for_user_except(c: &mut dyn Conn, user_id: UserId, keep: &str) -> Result<u64> {
+    c.execute(
+        "delete from sessions where user_id = $1 and id_hash <> $2",
+        params![user_id, keep],
+    )
+}
+
 pub fn count_for_user(c: &mut dyn Conn, user_id: UserId) -> Result<i64> {
     c.query_i64("select count(*) from sessions where user_id = $1", params![user_id])
 }

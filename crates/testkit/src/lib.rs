@@ -5,9 +5,13 @@
 //! `THRESHOLD_TEST_POSTGRES_URL`. Under `CI=true` that variable must be set and the
 //! server must answer, or the PostgreSQL half of every test fails loudly.
 
+pub mod app;
 pub mod db;
+pub mod smtp;
 
+pub use app::{Client, Staff, TestApp, csrf_in, link_in, location};
 pub use db::{Backend, TestDb, backends};
+pub use smtp::SmtpServer;
 
 /// Runs the body once per backend under test, naming the backend in any failure.
 ///
@@ -35,6 +39,35 @@ macro_rules! both_backends {
                 if let Some(db) = $crate::TestDb::postgres_if_configured().await {
                     run(db).await
                 }
+            }
+        }
+    };
+}
+
+/// Like [`both_backends!`], for tests that need a running app: the body gets a
+/// [`TestApp`] on each backend.
+#[macro_export]
+macro_rules! app_test {
+    ($(#[$m:meta])* async fn $name:ident($app:ident : TestApp) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$m])*
+            async fn sqlite() {
+                run($crate::TestApp::spawn($crate::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$m])*
+            async fn postgres() {
+                if $crate::db::postgres_url().is_none() {
+                    eprintln!("skipping the PostgreSQL half: THRESHOLD_TEST_POSTGRES_URL is not set");
+                    return;
+                }
+                run($crate::TestApp::spawn($crate::Backend::Postgres).await).await
             }
         }
     };

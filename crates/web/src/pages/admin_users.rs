@@ -1,0 +1,208 @@
+//! Administration: staff accounts.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use threshold_domain::Role;
+use threshold_domain::ids::UserId;
+use threshold_service::Error;
+use threshold_service::users::StaffForm;
+use threshold_store::users::UserRow;
+
+use crate::error::{AppError, AppResult};
+use crate::extract::{Form, Signed};
+use crate::state::AppState;
+use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other, when};
+
+pub struct RoleBox {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+fn role_boxes(selected: &[String]) -> Vec<RoleBox> {
+    Role::STAFF
+        .iter()
+        .map(|r| RoleBox {
+            value: r.as_str(),
+            label: r.label(),
+            checked: selected.iter().any(|s| s == r.as_str()),
+        })
+        .collect()
+}
+
+fn role_labels(u: &UserRow) -> String {
+    u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+}
+
+impl UsersPage {
+    fn roles(&self, u: &UserRow) -> String {
+        role_labels(u)
+    }
+}
+
+pub async fn list(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
+    let users = st.services.staff_list(&p).await?;
+    Ok(page(&UsersPage {
+        chrome: ctx.chrome("Staff accounts"),
+        users,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "admin_user_new.html")]
+struct NewUserPage {
+    chrome: Chrome,
+    email: String,
+    name: String,
+    roles: Vec<RoleBox>,
+    errors: Errors,
+}
+
+pub async fn new_form(ctx: PageCtx) -> axum::response::Response {
+    page(&NewUserPage {
+        chrome: ctx.chrome("Add a staff member"),
+        email: String::new(),
+        name: String::new(),
+        roles: role_boxes(&[]),
+        errors: Errors::default(),
+    })
+}
+
+/// A form with repeated `role` fields: read them all.
+fn roles_from(body: &[(String, String)]) -> Vec<String> {
+    body.iter().filter(|(k, _)| k == "role").map(|(_, v)| v.clone()).collect()
+}
+
+fn value(body: &[(String, String)], key: &str) -> String {
+    body.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Form(body): Form<Vec<(String, String)>>,
+) -> AppResult {
+    let form = StaffForm {
+        email: value(&body, "email"),
+        name: value(&body, "name"),
+        roles: roles_from(&body),
+    };
+    match st.services.create_staff(&p, &form).await {
+        Ok(id) => Ok(see_other(&format!("/admin/users/{id}?done=created"))),
+        Err(Error::Invalid(inv)) => Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewUserPage {
+                chrome: ctx.chrome("Add a staff member"),
+                roles: role_boxes(&form.roles),
+                email: form.email,
+                name: form.name,
+                errors: Errors(inv.0),
+            },
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    chrome: Chrome,
+    user: UserRow,
+    roles: Vec<RoleBox>,
+    errors: Errors,
+    is_self: bool,
+}
+
+impl UserPage {
+    fn when(&self, t: &jiff::Timestamp) -> String {
+        when(t)
+    }
+}
+
+fn parse_id(id: &str) -> Result<UserId, AppError> {
+    id.parse().map_err(|_| AppError::not_found())
+}
+
+async fn render_user(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, id: UserId, status: StatusCode, errors: Errors) -> AppResult {
+    let user = st.services.staff_member(p, id).await?;
+    let selected: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
+    Ok(page_with(
+        status,
+        &UserPage {
+            chrome: ctx.chrome(user.name.clone()),
+            roles: role_boxes(&selected),
+            is_self: user.id == p.user_id,
+            user,
+            errors,
+        },
+    ))
+}
+
+pub async fn show(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+    let id = parse_id(&id)?;
+    render_user(&st, &ctx, &p, id, StatusCode::OK, Errors::default()).await
+}
+
+async fn after(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, id: UserId, r: Result<(), Error>, done: &str) -> AppResult {
+    match r {
+        Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done={done}"))),
+        Err(Error::Invalid(inv)) => render_user(st, ctx, p, id, StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await,
+        Err(Error::Conflict(m)) => {
+            render_user(
+                st,
+                ctx,
+                p,
+                id,
+                StatusCode::CONFLICT,
+                Errors(vec![threshold_domain::FieldError { field: "actions".into(), message: m }]),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_roles(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    Form(body): Form<Vec<(String, String)>>,
+) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st.services.set_staff_roles(&p, id, &roles_from(&body)).await;
+    after(&st, &ctx, &p, id, r, "roles").await
+}
+
+pub async fn deactivate(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st.services.deactivate_user(&p, id).await;
+    after(&st, &ctx, &p, id, r, "deactivated").await
+}
+
+pub async fn reactivate(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st.services.reactivate_user(&p, id).await;
+    after(&st, &ctx, &p, id, r, "reactivated").await
+}
+
+pub async fn reset_factor(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st.services.reset_second_factor(&p, id).await;
+    after(&st, &ctx, &p, id, r, "factor-reset").await
+}
+
+pub async fn invite(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st.services.resend_staff_invitation(&p, id).await;
+    after(&st, &ctx, &p, id, r, "invited").await
+}

@@ -1,0 +1,27 @@
+//! The client portal home.
+
+use askama::Template;
+use axum::extract::State;
+use threshold_store::locations::LocationRow;
+
+use crate::error::AppResult;
+use crate::extract::Signed;
+use crate::state::AppState;
+use crate::views::{Chrome, PageCtx, page};
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    chrome: Chrome,
+    name: String,
+    contact: Option<LocationRow>,
+}
+
+pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
+    let h = st.services.portal_home(&p).await?;
+    Ok(page(&PortalPage {
+        chrome: ctx.chrome("Your portal"),
+        name: h.client.name,
+        contact: h.contact,
+    }))
+}
