@@ -24,7 +24,8 @@ pub const KEY_FILE_NAME: &str = "threshold.key";
 
 /// The settings every subcommand accepts (before or after the subcommand's name).
 /// None has a clap default, so an unset flag falls through to the file.
-#[derive(Debug, Clone, Default, Args)]
+/// No `Debug`: the database and SMTP URLs may carry passwords.
+#[derive(Clone, Default, Args)]
 #[command(next_help_heading = "Settings")]
 pub struct Options {
     /// Address to listen on [default: 127.0.0.1:8080]
@@ -151,7 +152,7 @@ pub enum LogFormat {
 }
 
 /// A list written either as `"a, b"` or as `["a", "b"]` in the file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
     One(String),
@@ -159,7 +160,7 @@ enum OneOrMany {
 }
 
 /// The TOML file. Unknown keys are refused, so a misspelt setting is not ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     addr: Option<String>,
@@ -187,8 +188,8 @@ pub enum Profile {
     Demo,
 }
 
-/// The resolved settings.
-#[derive(Debug, Clone)]
+/// The resolved settings. No `Debug`: the database and SMTP URLs may carry passwords.
+#[derive(Clone)]
 pub struct Config {
     pub addr: String,
     pub database_url: String,

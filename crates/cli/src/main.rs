@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// Threshold: a platform for ketamine-assisted-psychotherapy practices.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "threshold",
     version,

@@ -185,11 +185,15 @@ pub struct ChainedRecord {
 pub enum ChainBreak {
     #[error("entry {seq}: its contents do not match its hash (the row was changed)")]
     Altered { seq: i64 },
-    #[error("entry {seq}: it does not follow entry {prev_seq} (an entry between them was removed or the chain was re-linked)")]
+    #[error(
+        "entry {seq}: it does not follow entry {prev_seq} (an entry between them was removed or the chain was re-linked)"
+    )]
     Relinked { seq: i64, prev_seq: i64 },
     #[error("entry {seq}: expected sequence number {expected} (an entry was removed)")]
     Gap { seq: i64, expected: i64 },
-    #[error("the newest entry is {found:?} but the chain head records {head_seq} (entries at the end were removed)")]
+    #[error(
+        "the newest entry is {found:?} but the chain head records {head_seq} (entries at the end were removed)"
+    )]
     Truncated { found: Option<i64>, head_seq: i64 },
 }
 
@@ -315,14 +319,23 @@ mod tests {
     fn a_removed_entry_is_named() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify(&c, None), Err(ChainBreak::Gap { seq: 3, expected: 2 }));
+        assert_eq!(
+            verify(&c, None),
+            Err(ChainBreak::Gap {
+                seq: 3,
+                expected: 2
+            })
+        );
     }
 
     #[test]
     fn removing_the_newest_entry_is_caught_by_the_head() {
         let c = chain(5);
         let head = Some((5, c[4].hash.clone()));
-        assert!(matches!(verify(&c[..4], head), Err(ChainBreak::Truncated { .. })));
+        assert!(matches!(
+            verify(&c[..4], head),
+            Err(ChainBreak::Truncated { .. })
+        ));
     }
 
     #[test]

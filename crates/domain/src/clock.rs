@@ -60,6 +60,9 @@ mod tests {
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(SignedDuration::from_mins(31));
-        assert_eq!(clock.now(), "2026-03-08T06:31:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            clock.now(),
+            "2026-03-08T06:31:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 }

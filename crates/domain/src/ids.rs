@@ -92,10 +92,19 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for bad in ["", "1", "' or 1=1 --", "0190b6a4-7c1e-7000-8000-00000000000g"] {
+        for bad in [
+            "",
+            "1",
+            "' or 1=1 --",
+            "0190b6a4-7c1e-7000-8000-00000000000g",
+        ] {
             assert_eq!(bad.parse::<UserId>(), Err(BadId), "{bad}");
         }
         // The simple (unhyphenated) spelling is refused too: one spelling per record.
-        assert!("0190b6a47c1e70008000000000000000".parse::<UserId>().is_err());
+        assert!(
+            "0190b6a47c1e70008000000000000000"
+                .parse::<UserId>()
+                .is_err()
+        );
     }
 }

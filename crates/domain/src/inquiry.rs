@@ -148,7 +148,11 @@ pub enum ContactMethod {
 }
 
 impl ContactMethod {
-    pub const ALL: [ContactMethod; 3] = [ContactMethod::Email, ContactMethod::Phone, ContactMethod::Text];
+    pub const ALL: [ContactMethod; 3] = [
+        ContactMethod::Email,
+        ContactMethod::Phone,
+        ContactMethod::Text,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             ContactMethod::Email => "email",
@@ -283,7 +287,9 @@ impl NewInquiry {
             );
         }
         match (name, email, preferred, reason) {
-            (Some(name), Some(email), Some(preferred_contact), Some(reason)) if errors.is_empty() => {
+            (Some(name), Some(email), Some(preferred_contact), Some(reason))
+                if errors.is_empty() =>
+            {
                 Ok(NewInquiry {
                     name,
                     email,
@@ -379,7 +385,10 @@ mod tests {
         };
         let e = NewInquiry::parse(&bad).unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["name", "email", "phone", "reason", "consent_to_contact"]);
+        assert_eq!(
+            fields,
+            ["name", "email", "phone", "reason", "consent_to_contact"]
+        );
     }
 
     #[test]

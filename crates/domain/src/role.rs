@@ -102,7 +102,9 @@ impl fmt::Display for Role {
 
 /// An unknown role name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}; expected one of administrator, coordinator, clinician, physician, medical-partner")]
+#[error(
+    "unknown role {0:?}; expected one of administrator, coordinator, clinician, physician, medical-partner"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -199,7 +201,12 @@ mod tests {
 
     #[test]
     fn clinical_roles_cannot_see_the_inquiry_queue() {
-        for r in [Role::Clinician, Role::Physician, Role::MedicalPartner, Role::Client] {
+        for r in [
+            Role::Clinician,
+            Role::Physician,
+            Role::MedicalPartner,
+            Role::Client,
+        ] {
             assert!(!r.grants(Permission::ViewInquiries), "{r}");
         }
         assert!(Role::Coordinator.grants(Permission::ViewInquiries));

@@ -33,7 +33,10 @@ fn one_line(field: &str, label: &str, raw: &str, max: usize) -> Result<String, I
     if has_control(s, false) {
         return Err(Invalid::field(
             field,
-            format!("{} contains characters that are not allowed.", capitalise(label)),
+            format!(
+                "{} contains characters that are not allowed.",
+                capitalise(label)
+            ),
         ));
     }
     Ok(s.to_owned())
@@ -201,7 +204,10 @@ impl FreeText {
         if has_control(s, true) {
             return Err(Invalid::field(
                 field,
-                format!("{} contains characters that are not allowed.", capitalise(label)),
+                format!(
+                    "{} contains characters that are not allowed.",
+                    capitalise(label)
+                ),
             ));
         }
         Ok(Some(Self(s.replace("\r\n", "\n"))))
@@ -250,20 +256,29 @@ impl NewPassword {
             ));
         }
         let lower = raw.to_lowercase();
-        let common = ["password", "123456", "qwerty", "letmein", "threshold", "ketamine"];
-        if common.iter().any(|c| lower.starts_with(c)) || raw.chars().all(|c| c == raw.chars().next().unwrap_or(c)) {
+        let common = [
+            "password",
+            "123456",
+            "qwerty",
+            "letmein",
+            "threshold",
+            "ketamine",
+        ];
+        if common.iter().any(|c| lower.starts_with(c))
+            || raw.chars().all(|c| c == raw.chars().next().unwrap_or(c))
+        {
             return Err(Invalid::field(
                 field,
                 "That password is too easy to guess; choose a longer phrase of your own.",
             ));
         }
-        if let Some(confirm) = confirm {
-            if confirm != raw {
-                return Err(Invalid::field(
-                    "password_confirm",
-                    "The two passwords do not match.",
-                ));
-            }
+        if let Some(confirm) = confirm
+            && confirm != raw
+        {
+            return Err(Invalid::field(
+                "password_confirm",
+                "The two passwords do not match.",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -285,7 +300,12 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(PersonName::parse("name", "  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            PersonName::parse("name", "  Ada Lovelace ")
+                .unwrap()
+                .as_str(),
+            "Ada Lovelace"
+        );
         assert!(PersonName::parse("name", "   ").is_err());
         assert!(PersonName::parse("name", &"x".repeat(201)).is_err());
         assert!(PersonName::parse("name", &"é".repeat(200)).is_ok());
@@ -295,8 +315,20 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(Email::parse("email", " Ada@Example.ORG ").unwrap().as_str(), "ada@example.org");
-        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a da@example.org", "<script>@x.org", "ada@exa..mple.org"] {
+        assert_eq!(
+            Email::parse("email", " Ada@Example.ORG ").unwrap().as_str(),
+            "ada@example.org"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a da@example.org",
+            "<script>@x.org",
+            "ada@exa..mple.org",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
     }
@@ -315,8 +347,14 @@ mod tests {
         assert_eq!(t.as_str(), "line one\nline two");
         assert!(FreeText::parse("reason", "what brings you", "bell\u{7}", 100).is_err());
         let long = FreeText::parse("reason", "what brings you", &"x".repeat(101), 100).unwrap_err();
-        assert_eq!(long.0[0].message, "What brings you must be at most 100 characters.");
-        assert_eq!(FreeText::parse_optional("heard", "how you heard", "  ", 10).unwrap(), None);
+        assert_eq!(
+            long.0[0].message,
+            "What brings you must be at most 100 characters."
+        );
+        assert_eq!(
+            FreeText::parse_optional("heard", "how you heard", "  ", 10).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -324,7 +362,14 @@ mod tests {
         assert!(NewPassword::parse("password", "short", None).is_err());
         assert!(NewPassword::parse("password", "password12345", None).is_err());
         assert!(NewPassword::parse("password", "aaaaaaaaaaaaaaa", None).is_err());
-        assert!(NewPassword::parse("password", "correct horse battery", Some("correct horse battery")).is_ok());
+        assert!(
+            NewPassword::parse(
+                "password",
+                "correct horse battery",
+                Some("correct horse battery")
+            )
+            .is_ok()
+        );
         let e = NewPassword::parse("password", "correct horse battery", Some("other")).unwrap_err();
         assert_eq!(e.0[0].field, "password_confirm");
     }

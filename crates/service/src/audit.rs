@@ -1,6 +1,8 @@
 //! Writing the audit trail, browsing it, and verifying its chain.
 
-use threshold_domain::audit::{AuditAction, AuditRecord, ChainBreak, ChainVerifier, ChainedRecord, Outcome};
+use threshold_domain::audit::{
+    AuditAction, AuditRecord, ChainBreak, ChainVerifier, ChainedRecord, Outcome,
+};
 use threshold_domain::ids::ClientId;
 use threshold_domain::{Permission, Timestamp};
 use threshold_store::Conn;
@@ -49,9 +51,14 @@ impl Entry {
         self.subject_ids.push(id.to_string());
         self
     }
-    pub fn subjects<I: ToString>(mut self, kind: &'static str, ids: impl IntoIterator<Item = I>) -> Self {
+    pub fn subjects<I: ToString>(
+        mut self,
+        kind: &'static str,
+        ids: impl IntoIterator<Item = I>,
+    ) -> Self {
         self.subject_type = Some(kind);
-        self.subject_ids.extend(ids.into_iter().map(|i| i.to_string()));
+        self.subject_ids
+            .extend(ids.into_iter().map(|i| i.to_string()));
         self
     }
     pub fn client(mut self, id: Option<ClientId>) -> Self {
@@ -91,7 +98,12 @@ impl Entry {
 
 /// Appends inside the caller's transaction: the change and its record commit
 /// together or not at all.
-pub fn write_in(c: &mut dyn Conn, actor: Actor<'_>, entry: Entry, now: Timestamp) -> threshold_store::Result<i64> {
+pub fn write_in(
+    c: &mut dyn Conn,
+    actor: Actor<'_>,
+    entry: Entry,
+    now: Timestamp,
+) -> threshold_store::Result<i64> {
     threshold_store::audit::append(c, entry.record(actor, now))
 }
 
@@ -118,21 +130,30 @@ impl Services {
         if p.can(perm) {
             return Ok(());
         }
-        self.audit(Actor::User(p), Entry::denied(AuditAction::AccessDenied).detail(format!("{perm:?}")))
-            .await?;
+        self.audit(
+            Actor::User(p),
+            Entry::denied(AuditAction::AccessDenied).detail(format!("{perm:?}")),
+        )
+        .await?;
         Err(Error::Forbidden)
     }
 
     /// A page of the trail for an administrator, newest first. Viewing the trail
     /// is itself recorded.
-    pub async fn audit_search(&self, p: &Principal, filter: AuditFilter, limit: i64) -> Result<Vec<ChainedRecord>> {
+    pub async fn audit_search(
+        &self,
+        p: &Principal,
+        filter: AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<ChainedRecord>> {
         self.require(p, Permission::ViewAudit).await?;
         let f = filter.clone();
         let rows = self
             .db
             .read(move |c| threshold_store::audit::search(c, &f, limit.clamp(1, 500)))
             .await?;
-        self.audit(Actor::User(p), Entry::ok(AuditAction::AuditViewed)).await?;
+        self.audit(Actor::User(p), Entry::ok(AuditAction::AuditViewed))
+            .await?;
         Ok(rows)
     }
 

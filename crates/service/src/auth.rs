@@ -2,13 +2,13 @@
 //! sessions, re-authentication, password changes and resets, and throttling.
 
 use jiff::{SignedDuration, Timestamp};
+use threshold_domain::RoleSet;
 use threshold_domain::audit::AuditAction;
 use threshold_domain::ids::UserId;
 use threshold_domain::text::{Email, NewPassword};
-use threshold_domain::RoleSet;
+use threshold_store::Conn;
 use threshold_store::sessions::{NewSession, Stage};
 use threshold_store::throttle::Counter;
-use threshold_store::Conn;
 use totp_rs::{Builder as TotpBuilder, Secret, Totp};
 
 use crate::audit::{Entry, write_in};
@@ -177,7 +177,13 @@ impl Services {
     }
 
     /// Counts a failure against each key, locking a key that reached its limit.
-    fn count_failure(&self, c: &mut dyn Conn, key: &str, limit: i64, now: Timestamp) -> threshold_store::Result<()> {
+    fn count_failure(
+        &self,
+        c: &mut dyn Conn,
+        key: &str,
+        limit: i64,
+        now: Timestamp,
+    ) -> threshold_store::Result<()> {
         let policy = self.settings.throttle;
         let now_ms = now.as_millisecond();
         let prev = threshold_store::throttle::get(c, key)?;
@@ -244,7 +250,12 @@ impl Services {
 
     /// The password step. The answer and its timing are the same whether or not
     /// the account exists.
-    pub async fn sign_in(&self, email: &str, password: String, meta: &RequestMeta) -> Result<SignedIn> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: String,
+        meta: &RequestMeta,
+    ) -> Result<SignedIn> {
         let email_key = email.trim().to_lowercase();
         let mut keys = vec![throttle_key_account(&email_key)];
         keys.extend(throttle_key_address(meta));
@@ -312,7 +323,9 @@ impl Services {
                 write_in(
                     c,
                     Actor::User(&principal),
-                    Entry::ok(AuditAction::SignIn).subject("user", user.id).detail(stage.as_str()),
+                    Entry::ok(AuditAction::SignIn)
+                        .subject("user", user.id)
+                        .detail(stage.as_str()),
                     now,
                 )?;
                 Ok::<_, Error>(token)
@@ -337,14 +350,20 @@ impl Services {
         }
         let hash = secret_hash(token);
         let h = hash.clone();
-        let Some(s) = self.db.read(move |c| threshold_store::sessions::get(c, &h)).await? else {
+        let Some(s) = self
+            .db
+            .read(move |c| threshold_store::sessions::get(c, &h))
+            .await?
+        else {
             return Ok(None);
         };
         let now = self.now();
         let idle_over = s.last_seen_at.as_millisecond() + s.idle_ms <= now.as_millisecond();
         if now >= s.expires_at || idle_over || !s.user_active {
             let h = hash.clone();
-            self.db.write(move |c| threshold_store::sessions::delete(c, &h)).await?;
+            self.db
+                .write(move |c| threshold_store::sessions::delete(c, &h))
+                .await?;
             return Ok(None);
         }
         if now.duration_since(s.last_seen_at) >= TOUCH_EVERY {
@@ -382,7 +401,9 @@ impl Services {
     /// code. Success replaces the session with a fresh one (new id).
     pub async fn second_factor(&self, partial: &PartialSession, code: &str) -> Result<String> {
         if partial.stage != Stage::SecondFactor {
-            return Err(Error::Conflict("This session is not waiting for a code.".into()));
+            return Err(Error::Conflict(
+                "This session is not waiting for a code.".into(),
+            ));
         }
         let key = throttle_key_account(&partial.email);
         self.check_throttle(vec![key.clone()]).await?;
@@ -396,11 +417,13 @@ impl Services {
         let totp = self.open_totp(uid, &sealed)?;
         let code = code.trim().replace(' ', "");
         let step = if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
-            totp.check(&code, self.unix_now()).and_then(|s| i64::try_from(s).ok())
+            totp.check(&code, self.unix_now())
+                .and_then(|s| i64::try_from(s).ok())
         } else {
             None
         };
-        let recovery = (step.is_none() && code.len() >= 10).then(|| secret_hash(&recovery_normalise(&code)));
+        let recovery =
+            (step.is_none() && code.len() >= 10).then(|| secret_hash(&recovery_normalise(&code)));
         let now = self.now();
         let svc = self.clone();
         let p = partial.actor_principal();
@@ -414,7 +437,12 @@ impl Services {
                     (None, Some(hash)) => {
                         let used = threshold_store::users::use_recovery_code(c, uid, hash, now)?;
                         if used {
-                            write_in(c, Actor::User(&p), Entry::ok(AuditAction::RecoveryCodeUsed).subject("user", uid), now)?;
+                            write_in(
+                                c,
+                                Actor::User(&p),
+                                Entry::ok(AuditAction::RecoveryCodeUsed).subject("user", uid),
+                                now,
+                            )?;
                         }
                         used
                     }
@@ -422,13 +450,23 @@ impl Services {
                 };
                 if !accepted {
                     svc.count_failure(c, &key, policy.account_failures, now)?;
-                    write_in(c, Actor::User(&p), Entry::failed(AuditAction::SecondFactorFailed).subject("user", uid), now)?;
+                    write_in(
+                        c,
+                        Actor::User(&p),
+                        Entry::failed(AuditAction::SecondFactorFailed).subject("user", uid),
+                        now,
+                    )?;
                     return Ok(None);
                 }
                 threshold_store::throttle::clear(c, &key)?;
                 threshold_store::sessions::delete(c, &old)?;
                 let token = svc.new_session(c, uid, user.is_staff, Stage::Full, &p.meta, now)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::SecondFactor).subject("user", uid), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::SecondFactor).subject("user", uid),
+                    now,
+                )?;
                 Ok::<_, Error>(Some(token))
             })
             .await?;
@@ -466,7 +504,9 @@ impl Services {
                 );
                 let h = partial.id_hash.clone();
                 self.db
-                    .write(move |c| threshold_store::sessions::set_pending_totp(c, &h, Some(&sealed)))
+                    .write(move |c| {
+                        threshold_store::sessions::set_pending_totp(c, &h, Some(&sealed))
+                    })
                     .await?;
                 b32
             }
@@ -476,7 +516,9 @@ impl Services {
             .as_ref()
             .to_vec();
         let totp = totp_for(bytes, &self.settings.clinic_name, &partial.email)?;
-        let otpauth_url = totp.to_url().map_err(|e| Error::Internal(format!("{e:?}")))?;
+        let otpauth_url = totp
+            .to_url()
+            .map_err(|e| Error::Internal(format!("{e:?}")))?;
         Ok(Enrolment {
             secret_base32: secret_b32,
             otpauth_url,
@@ -485,7 +527,11 @@ impl Services {
 
     /// Confirms set-up with a code from the app. Returns the new session token and
     /// ten single-use recovery codes, shown once.
-    pub async fn confirm_enrolment(&self, partial: &PartialSession, code: &str) -> Result<(String, Vec<String>)> {
+    pub async fn confirm_enrolment(
+        &self,
+        partial: &PartialSession,
+        code: &str,
+    ) -> Result<(String, Vec<String>)> {
         let enrol = self.begin_enrolment(partial).await?;
         let bytes = Secret::try_from_base32(&enrol.secret_base32)
             .map_err(|e| Error::Internal(format!("{e:?}")))?
@@ -493,7 +539,10 @@ impl Services {
             .to_vec();
         let totp = totp_for(bytes, &self.settings.clinic_name, &partial.email)?;
         let code = code.trim().replace(' ', "");
-        let Some(step) = totp.check(&code, self.unix_now()).and_then(|s| i64::try_from(s).ok()) else {
+        let Some(step) = totp
+            .check(&code, self.unix_now())
+            .and_then(|s| i64::try_from(s).ok())
+        else {
             return Err(Error::Invalid(threshold_domain::Invalid::field(
                 "code",
                 "That code is not right. Enter the 6-digit code your authenticator app shows now.",
@@ -505,7 +554,10 @@ impl Services {
                 format!("{}-{}", &raw[..5], &raw[5..10])
             })
             .collect();
-        let hashes: Vec<String> = codes.iter().map(|c| secret_hash(&recovery_normalise(c))).collect();
+        let hashes: Vec<String> = codes
+            .iter()
+            .map(|c| secret_hash(&recovery_normalise(c)))
+            .collect();
         let sealed = self.seal_totp(partial.user_id, &enrol.secret_base32);
         let now = self.now();
         let uid = partial.user_id;
@@ -521,7 +573,12 @@ impl Services {
                 threshold_store::users::replace_recovery_codes(c, uid, &hashes)?;
                 threshold_store::sessions::delete(c, &old)?;
                 let token = svc.new_session(c, uid, is_staff, Stage::Full, &p.meta, now)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::TotpEnrolled).subject("user", uid), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::TotpEnrolled).subject("user", uid),
+                    now,
+                )?;
                 Ok::<_, Error>(token)
             })
             .await?;
@@ -536,7 +593,12 @@ impl Services {
         self.db
             .write(move |c| {
                 threshold_store::sessions::delete(c, &h)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::SignOut).subject("user", p.user_id), now)
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::SignOut).subject("user", p.user_id),
+                    now,
+                )
             })
             .await?;
         Ok(())
@@ -545,7 +607,9 @@ impl Services {
     /// Ends a session that never finished signing in (no audit principal needed).
     pub async fn abandon_partial(&self, partial: &PartialSession) -> Result<()> {
         let h = partial.id_hash.clone();
-        self.db.write(move |c| threshold_store::sessions::delete(c, &h)).await?;
+        self.db
+            .write(move |c| threshold_store::sessions::delete(c, &h))
+            .await?;
         Ok(())
     }
 
@@ -560,7 +624,9 @@ impl Services {
                 write_in(
                     c,
                     Actor::User(&p),
-                    Entry::ok(AuditAction::SignOutEverywhere).subject("user", p.user_id).detail(format!("{n} sessions")),
+                    Entry::ok(AuditAction::SignOutEverywhere)
+                        .subject("user", p.user_id)
+                        .detail(format!("{n} sessions")),
                     now,
                 )?;
                 Ok::<_, Error>(n)
@@ -589,7 +655,8 @@ impl Services {
                 .and_then(|s| i64::try_from(s).ok()),
             _ => None,
         };
-        let via_password = ok.is_none() && passwords::verify(secret, user.password_hash.clone()).await;
+        let via_password =
+            ok.is_none() && passwords::verify(secret, user.password_hash.clone()).await;
         let now = self.now();
         let p2 = p.clone();
         let accepted = self
@@ -601,18 +668,38 @@ impl Services {
                 };
                 if accepted {
                     threshold_store::sessions::set_reauth(c, &hash, now)?;
-                    write_in(c, Actor::User(&p2), Entry::ok(AuditAction::Reauthenticated).subject("user", uid), now)?;
+                    write_in(
+                        c,
+                        Actor::User(&p2),
+                        Entry::ok(AuditAction::Reauthenticated).subject("user", uid),
+                        now,
+                    )?;
                 } else {
-                    write_in(c, Actor::User(&p2), Entry::failed(AuditAction::Reauthenticated).subject("user", uid), now)?;
+                    write_in(
+                        c,
+                        Actor::User(&p2),
+                        Entry::failed(AuditAction::Reauthenticated).subject("user", uid),
+                        now,
+                    )?;
                 }
                 Ok::<_, Error>(accepted)
             })
             .await?;
-        if accepted { Ok(()) } else { Err(Error::BadCredentials) }
+        if accepted {
+            Ok(())
+        } else {
+            Err(Error::BadCredentials)
+        }
     }
 
     /// Changes one's own password; every other session of the account ends.
-    pub async fn change_password(&self, p: &Principal, current: String, new: &str, confirm: &str) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        p: &Principal,
+        current: String,
+        new: &str,
+        confirm: &str,
+    ) -> Result<()> {
         let new = NewPassword::parse("new_password", new, Some(confirm)).map_err(|mut e| {
             for f in &mut e.0 {
                 if f.field == "password_confirm" {
@@ -644,7 +731,12 @@ impl Services {
                     None => threshold_store::sessions::delete_for_user(c, uid)?,
                 };
                 threshold_store::resets::invalidate_for_user(c, uid, now)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::PasswordChanged).subject("user", uid), now)
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::PasswordChanged).subject("user", uid),
+                    now,
+                )
             })
             .await?;
         Ok(())
@@ -662,8 +754,11 @@ impl Services {
         let now = self.now();
         let meta = meta.clone();
         let Some(user) = user.filter(|u| u.active && u.password_hash.is_some()) else {
-            self.audit(Actor::Anonymous(&meta), Entry::failed(AuditAction::PasswordResetRequested))
-                .await?;
+            self.audit(
+                Actor::Anonymous(&meta),
+                Entry::failed(AuditAction::PasswordResetRequested),
+            )
+            .await?;
             return Ok(());
         };
         let token = random_token(32);
@@ -699,7 +794,13 @@ impl Services {
     }
 
     /// Sets a new password through a reset link; every session of the account ends.
-    pub async fn reset_password(&self, token: &str, new: &str, confirm: &str, meta: &RequestMeta) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new: &str,
+        confirm: &str,
+        meta: &RequestMeta,
+    ) -> Result<()> {
         let new = NewPassword::parse("password", new, Some(confirm))?;
         if !self.reset_link_valid(token).await? {
             return Err(Error::LinkExpired);
@@ -719,7 +820,12 @@ impl Services {
                 threshold_store::users::set_password(c, uid, &hash, now)?;
                 threshold_store::sessions::delete_for_user(c, uid)?;
                 threshold_store::resets::invalidate_for_user(c, uid, now)?;
-                write_in(c, Actor::Anonymous(&meta), Entry::ok(AuditAction::PasswordReset).subject("user", uid), now)?;
+                write_in(
+                    c,
+                    Actor::Anonymous(&meta),
+                    Entry::ok(AuditAction::PasswordReset).subject("user", uid),
+                    now,
+                )?;
                 Ok(())
             })
             .await
@@ -731,7 +837,11 @@ impl Services {
         let refuse = |svc: &Services, meta: RequestMeta| {
             let svc = svc.clone();
             async move {
-                svc.audit(Actor::Anonymous(&meta), Entry::denied(AuditAction::TokenRefused)).await?;
+                svc.audit(
+                    Actor::Anonymous(&meta),
+                    Entry::denied(AuditAction::TokenRefused),
+                )
+                .await?;
                 Err::<Principal, Error>(Error::Unauthenticated)
             }
         };
@@ -749,12 +859,17 @@ impl Services {
                 Ok::<_, Error>(user.map(|u| (t, u)))
             })
             .await?;
-        let Some((t, u)) = found.filter(|(t, u)| t.revoked_at.is_none() && u.active && u.is_staff) else {
+        let Some((t, u)) = found.filter(|(t, u)| t.revoked_at.is_none() && u.active && u.is_staff)
+        else {
             return refuse(self, meta).await;
         };
-        if t.last_used_at.is_none_or(|l| self.now().duration_since(l) >= TOUCH_EVERY) {
+        if t.last_used_at
+            .is_none_or(|l| self.now().duration_since(l) >= TOUCH_EVERY)
+        {
             let now = self.now();
-            self.db.write(move |c| threshold_store::tokens::touch(c, t.id, now)).await?;
+            self.db
+                .write(move |c| threshold_store::tokens::touch(c, t.id, now))
+                .await?;
         }
         let mut roles = u.roles;
         // A token never acts as a client.

@@ -61,7 +61,9 @@ pub struct FieldCipher {
 
 impl std::fmt::Debug for FieldCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FieldCipher").field("active", &self.active).finish_non_exhaustive()
+        f.debug_struct("FieldCipher")
+            .field("active", &self.active)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,7 +115,10 @@ impl FieldCipher {
                 .split_once(':')
                 .ok_or_else(|| bad(format!("line {}: expected id:base64key", n + 1)))?;
             if id.is_empty() || id.contains('.') {
-                return Err(bad(format!("line {}: a key id must be non-empty and without dots", n + 1)));
+                return Err(bad(format!(
+                    "line {}: a key id must be non-empty and without dots",
+                    n + 1
+                )));
             }
             let raw = STANDARD
                 .decode(b64.trim())
@@ -140,7 +145,9 @@ impl FieldCipher {
 
     /// The key file text for this ring (active key first).
     pub fn to_text(&self) -> String {
-        let mut out = String::from("# Threshold field-encryption keys. The first key encrypts new data.\n# Keep this file secret and backed up: without it encrypted fields cannot be read.\n");
+        let mut out = String::from(
+            "# Threshold field-encryption keys. The first key encrypts new data.\n# Keep this file secret and backed up: without it encrypted fields cannot be read.\n",
+        );
         let mut ids: Vec<_> = self.keys.keys().filter(|k| **k != self.active).collect();
         ids.sort();
         for id in std::iter::once(&self.active).chain(ids) {
@@ -160,10 +167,10 @@ impl FieldCipher {
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
-                    if let Ok(meta) = std::fs::metadata(path) {
-                        if meta.permissions().mode() & 0o077 != 0 {
-                            tracing::warn!(path = %shown, "the key file can be read by other users; chmod 600 it");
-                        }
+                    if let Ok(meta) = std::fs::metadata(path)
+                        && meta.permissions().mode() & 0o077 != 0
+                    {
+                        tracing::warn!(path = %shown, "the key file can be read by other users; chmod 600 it");
                     }
                 }
                 Self::from_text(&text, &shown)
@@ -229,7 +236,10 @@ impl FieldCipher {
         let (Some("v1"), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(CryptoError::Malformed);
         };
-        let key = self.keys.get(id).ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
+        let key = self
+            .keys
+            .get(id)
+            .ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
         let blob = STANDARD.decode(b64).map_err(|_| CryptoError::Malformed)?;
         if blob.len() < 24 + 16 {
             return Err(CryptoError::Malformed);
@@ -284,16 +294,28 @@ mod tests {
         let c = FieldCipher::generate();
         let sealed = c.encrypt("I have struggled with depression for years.", at("r1"));
         assert!(!sealed.contains("depression"));
-        assert_eq!(c.decrypt(&sealed, at("r1")).unwrap(), "I have struggled with depression for years.");
+        assert_eq!(
+            c.decrypt(&sealed, at("r1")).unwrap(),
+            "I have struggled with depression for years."
+        );
     }
 
     #[test]
     fn ciphertext_moved_to_another_record_does_not_decrypt() {
         let c = FieldCipher::generate();
         let sealed = c.encrypt("private", at("r1"));
-        assert!(matches!(c.decrypt(&sealed, at("r2")), Err(CryptoError::Forged)));
-        let other_column = Binding { column: "note_enc", ..at("r1") };
-        assert!(matches!(c.decrypt(&sealed, other_column), Err(CryptoError::Forged)));
+        assert!(matches!(
+            c.decrypt(&sealed, at("r2")),
+            Err(CryptoError::Forged)
+        ));
+        let other_column = Binding {
+            column: "note_enc",
+            ..at("r1")
+        };
+        assert!(matches!(
+            c.decrypt(&sealed, other_column),
+            Err(CryptoError::Forged)
+        ));
     }
 
     #[test]
@@ -304,7 +326,8 @@ mod tests {
 
     #[test]
     fn a_rotated_key_ring_still_reads_old_values() {
-        let old = FieldCipher::from_text("old:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "t").unwrap();
+        let old = FieldCipher::from_text("old:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "t")
+            .unwrap();
         let sealed = old.encrypt("kept", at("r1"));
         let rotated = FieldCipher::from_text(
             "new:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\nold:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
@@ -313,8 +336,13 @@ mod tests {
         .unwrap();
         assert_eq!(rotated.decrypt(&sealed, at("r1")).unwrap(), "kept");
         assert!(rotated.encrypt("x", at("r1")).starts_with("v1.new."));
-        let only_new = FieldCipher::from_text("new:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n", "t").unwrap();
-        assert!(matches!(only_new.decrypt(&sealed, at("r1")), Err(CryptoError::UnknownKey(_))));
+        let only_new =
+            FieldCipher::from_text("new:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n", "t")
+                .unwrap();
+        assert!(matches!(
+            only_new.decrypt(&sealed, at("r1")),
+            Err(CryptoError::UnknownKey(_))
+        ));
     }
 
     #[test]
@@ -329,7 +357,13 @@ mod tests {
 
     #[test]
     fn bad_key_files_are_explained() {
-        for text in ["", "nokey", "k:notbase64!!", "k:AAAA", "a.b:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="] {
+        for text in [
+            "",
+            "nokey",
+            "k:notbase64!!",
+            "k:AAAA",
+            "a.b:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ] {
             assert!(FieldCipher::from_text(text, "t").is_err(), "{text:?}");
         }
     }

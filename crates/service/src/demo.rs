@@ -6,11 +6,11 @@
 use threshold_domain::inquiry::InquiryForm;
 use threshold_domain::{Role, ids::InquiryId};
 
+use crate::Services;
 use crate::error::Result;
 use crate::locations::{LocationForm, RoomForm};
 use crate::principal::{Actor, Principal, RequestMeta, Via};
 use crate::users::NewStaff;
-use crate::Services;
 
 /// The password of every demo account.
 pub const PASSWORD: &str = "kap-demo-passphrase";
@@ -64,7 +64,14 @@ pub const ACCOUNTS: [DemoAccount; 6] = [
     },
 ];
 
-fn inquiry(name: &str, email: &str, phone: &str, contact: &str, reason: &str, heard: &str) -> InquiryForm {
+fn inquiry(
+    name: &str,
+    email: &str,
+    phone: &str,
+    contact: &str,
+    reason: &str,
+    heard: &str,
+) -> InquiryForm {
     InquiryForm {
         name: name.into(),
         email: email.into(),
@@ -152,37 +159,80 @@ impl Services {
         let seeded: Vec<InquiryId> = {
             let mut ids = Vec::new();
             for f in [
-                inquiry("Sam Client", "client@demo.threshold.test", "+1 503 555 0110", "email",
+                inquiry(
+                    "Sam Client",
+                    "client@demo.threshold.test",
+                    "+1 503 555 0110",
+                    "email",
                     "Treatment-resistant depression for six years; two antidepressants have not helped. My psychiatrist mentioned KAP.",
-                    "My psychiatrist"),
-                inquiry("Alex Rivera", "alex.rivera@example.org", "+1 503 555 0111", "phone",
+                    "My psychiatrist",
+                ),
+                inquiry(
+                    "Alex Rivera",
+                    "alex.rivera@example.org",
+                    "+1 503 555 0111",
+                    "phone",
                     "Looking for help with PTSD after a car accident. I have a therapist already.",
-                    "Search engine"),
-                inquiry("Jamie Chen", "jamie.chen@example.org", "", "email",
+                    "Search engine",
+                ),
+                inquiry(
+                    "Jamie Chen",
+                    "jamie.chen@example.org",
+                    "",
+                    "email",
                     "Curious whether ketamine-assisted therapy could help with long-standing anxiety.",
-                    "A friend"),
-                inquiry("Robin Okafor", "robin.okafor@example.org", "+1 503 555 0113", "text",
+                    "A friend",
+                ),
+                inquiry(
+                    "Robin Okafor",
+                    "robin.okafor@example.org",
+                    "+1 503 555 0113",
+                    "text",
                     "Depression and burnout. Would prefer evening appointments if possible.",
-                    ""),
-                inquiry("Taylor Novak", "taylor.novak@example.org", "+1 503 555 0114", "phone",
+                    "",
+                ),
+                inquiry(
+                    "Taylor Novak",
+                    "taylor.novak@example.org",
+                    "+1 503 555 0114",
+                    "phone",
                     "I was referred by my GP for depression.",
-                    "GP referral"),
+                    "GP referral",
+                ),
             ] {
                 ids.push(self.submit_inquiry(Actor::System, &f).await?);
             }
             ids
         };
         // Sam has been through the consultation and set up the portal.
-        self.log_contact(&coord, seeded[0], "phone", "reached", "Consultation held by phone; good fit for an intake.").await?;
+        self.log_contact(
+            &coord,
+            seeded[0],
+            "phone",
+            "reached",
+            "Consultation held by phone; good fit for an intake.",
+        )
+        .await?;
         let _client = self.convert_inquiry(&coord, seeded[0]).await?;
         self.set_demo_client_password().await?;
         // Alex: contacted, consultation booked.
-        self.log_contact(&coord, seeded[1], "phone", "left-message", "").await?;
-        self.change_inquiry_status(&coord, seeded[1], "consultation-booked", "").await?;
-        self.assign_inquiry(&coord, seeded[1], Some(coord.user_id)).await?;
+        self.log_contact(&coord, seeded[1], "phone", "left-message", "")
+            .await?;
+        self.change_inquiry_status(&coord, seeded[1], "consultation-booked", "")
+            .await?;
+        self.assign_inquiry(&coord, seeded[1], Some(coord.user_id))
+            .await?;
         // Taylor: closed, referred elsewhere.
-        self.log_contact(&coord, seeded[4], "phone", "reached", "Prefers a clinic closer to home.").await?;
-        self.change_inquiry_status(&coord, seeded[4], "closed", "referred-elsewhere").await?;
+        self.log_contact(
+            &coord,
+            seeded[4],
+            "phone",
+            "reached",
+            "Prefers a clinic closer to home.",
+        )
+        .await?;
+        self.change_inquiry_status(&coord, seeded[4], "closed", "referred-elsewhere")
+            .await?;
         Ok(true)
     }
 
@@ -202,7 +252,9 @@ impl Services {
         let now = self.now();
         self.db
             .write(move |c| {
-                if let Some(u) = threshold_store::users::find_by_email(c, "client@demo.threshold.test")? {
+                if let Some(u) =
+                    threshold_store::users::find_by_email(c, "client@demo.threshold.test")?
+                {
                     threshold_store::users::set_password(c, u.id, &hash, now)?;
                     threshold_store::invitations::revoke_open(c, u.id, now)?;
                 }

@@ -5,20 +5,24 @@ use jiff::Timestamp;
 use threshold_domain::audit::AuditAction;
 use threshold_domain::ids::{ClientId, InquiryEventId, InquiryId, UserId};
 use threshold_domain::inquiry::{
-    ClosedReason, ContactMethod, ContactOutcome, InquiryForm, InquirySource, InquiryStatus, NewInquiry,
+    ClosedReason, ContactMethod, ContactOutcome, InquiryForm, InquirySource, InquiryStatus,
+    NewInquiry,
 };
 use threshold_domain::text::FreeText;
 use threshold_domain::{Invalid, Permission, Role};
-use threshold_store::clients::NewClient;
-use threshold_store::inquiries::{EventKind, InquiryRow, NewEvent, NewInquiryRow, QueueFilter, QueueItem, Sort};
-use threshold_store::users::NewUser;
 use threshold_store::Conn;
+use threshold_store::clients::NewClient;
+use threshold_store::inquiries::{
+    EventKind, InquiryRow, NewEvent, NewInquiryRow, QueueFilter, QueueItem, Sort,
+};
+use threshold_store::users::NewUser;
 
+use crate::Services;
 use crate::audit::{Entry, write_in};
 use crate::crypto::Binding;
 use crate::error::{Error, Result};
+use crate::invitations::Invitee;
 use crate::principal::{Actor, Principal};
-use crate::Services;
 
 /// Queue page size.
 pub const PAGE_SIZE: i64 = 50;
@@ -122,7 +126,9 @@ impl Services {
         let new = NewInquiry::parse(form)?;
         let id = InquiryId::new();
         let id_text = id.to_string();
-        let reason_enc = self.cipher.encrypt(new.reason.as_str(), reason_binding(&id_text));
+        let reason_enc = self
+            .cipher
+            .encrypt(new.reason.as_str(), reason_binding(&id_text));
         let mail = self.mail_inquiry_received(new.email.as_str(), new.name.as_str());
         let now = self.now();
         let record = Entry::ok(AuditAction::InquiryCreated)
@@ -178,12 +184,19 @@ impl Services {
     /// A page of the queue. The read is recorded, naming every inquiry shown.
     pub async fn inquiry_queue(&self, p: &Principal, q: QueueQuery) -> Result<QueuePage> {
         self.require(p, Permission::ViewInquiries).await?;
-        let per_page = if q.per_page <= 0 { PAGE_SIZE } else { q.per_page.min(200) };
+        let per_page = if q.per_page <= 0 {
+            PAGE_SIZE
+        } else {
+            q.per_page.min(200)
+        };
         let page = q.page.max(1);
         let filter = QueueFilter {
             status: q.status,
             open_only: q.open_only,
-            name_contains: q.search.filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_owned()),
+            name_contains: q
+                .search
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().to_owned()),
             assigned_to: q.mine.then_some(p.user_id),
             sort: q.sort,
         };
@@ -241,11 +254,11 @@ impl Services {
             .map(|e| {
                 let eid = e.id.to_string();
                 let note = match &e.note_enc {
-                    Some(n) => Some(
-                        self.cipher
-                            .decrypt(n, note_binding(&eid))
-                            .map_err(|err| Error::Internal(format!("inquiry event {eid}: {err}")))?,
-                    ),
+                    Some(n) => {
+                        Some(self.cipher.decrypt(n, note_binding(&eid)).map_err(|err| {
+                            Error::Internal(format!("inquiry event {eid}: {err}"))
+                        })?)
+                    }
                     None => None,
                 };
                 Ok(HistoryItem {
@@ -278,7 +291,12 @@ impl Services {
     }
 
     /// Assigns the inquiry to a coordinator or administrator, or unassigns it.
-    pub async fn assign_inquiry(&self, p: &Principal, id: InquiryId, to: Option<UserId>) -> Result<()> {
+    pub async fn assign_inquiry(
+        &self,
+        p: &Principal,
+        id: InquiryId,
+        to: Option<UserId>,
+    ) -> Result<()> {
         self.require(p, Permission::ManageInquiries).await?;
         let now = self.now();
         let p = p.clone();
@@ -287,7 +305,9 @@ impl Services {
                 threshold_store::inquiries::get(c, id)?.ok_or(Error::NotFound)?;
                 if let Some(to) = to {
                     let ok = threshold_store::users::get(c, to)?.is_some_and(|u| {
-                        u.active && (u.roles.contains(Role::Coordinator) || u.roles.contains(Role::Administrator))
+                        u.active
+                            && (u.roles.contains(Role::Coordinator)
+                                || u.roles.contains(Role::Administrator))
                     });
                     if !ok {
                         return Err(Error::Invalid(Invalid::field(
@@ -336,13 +356,18 @@ impl Services {
         let mut e = Invalid::new();
         let method = method.parse::<ContactMethod>().ok();
         if method.is_none() {
-            e.push("method", "Choose how you contacted them: email, phone call or text message.");
+            e.push(
+                "method",
+                "Choose how you contacted them: email, phone call or text message.",
+            );
         }
         let outcome = outcome.parse::<ContactOutcome>().ok();
         if outcome.is_none() {
             e.push("outcome", "Choose what happened.");
         }
-        let note = e.check(FreeText::parse_optional("note", "the note", note, 2000)).flatten();
+        let note = e
+            .check(FreeText::parse_optional("note", "the note", note, 2000))
+            .flatten();
         e.into_result()?;
         let event_id = InquiryEventId::new();
         let eid = event_id.to_string();
@@ -375,16 +400,31 @@ impl Services {
                 if row.status == InquiryStatus::New {
                     change_status_in(c, &p, &row, InquiryStatus::Contacted, None, now)?;
                 }
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::InquiryContactLogged).subject("inquiry", id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::InquiryContactLogged).subject("inquiry", id),
+                    now,
+                )?;
                 Ok(())
             })
             .await
     }
 
     /// Moves the inquiry along the queue; closing needs a reason.
-    pub async fn change_inquiry_status(&self, p: &Principal, id: InquiryId, to: &str, reason: &str) -> Result<()> {
+    pub async fn change_inquiry_status(
+        &self,
+        p: &Principal,
+        id: InquiryId,
+        to: &str,
+        reason: &str,
+    ) -> Result<()> {
         self.require(p, Permission::ManageInquiries).await?;
-        let Some(to) = to.parse::<InquiryStatus>().ok().filter(|s| *s != InquiryStatus::Converted) else {
+        let Some(to) = to
+            .parse::<InquiryStatus>()
+            .ok()
+            .filter(|s| *s != InquiryStatus::Converted)
+        else {
             return Err(Error::Invalid(Invalid::field("status", "Choose a status.")));
         };
         let reason = if to == InquiryStatus::Closed {
@@ -408,7 +448,11 @@ impl Services {
                 if !row.status.can_change_to(to) {
                     return Err(Error::Invalid(Invalid::field(
                         "status",
-                        format!("An inquiry that is {} cannot become {}.", row.status.label().to_lowercase(), to.label().to_lowercase()),
+                        format!(
+                            "An inquiry that is {} cannot become {}.",
+                            row.status.label().to_lowercase(),
+                            to.label().to_lowercase()
+                        ),
                     )));
                 }
                 change_status_in(c, &p, &row, to, reason, now)
@@ -480,7 +524,17 @@ impl Services {
                         ..NewEvent::default()
                     },
                 )?;
-                svc.issue_invitation_in(c, user, &row.name, &row.email, false, Some(p.user_id), now)?;
+                svc.issue_invitation_in(
+                    c,
+                    Invitee {
+                        user,
+                        name: &row.name,
+                        email: &row.email,
+                        is_staff: false,
+                    },
+                    Some(p.user_id),
+                    now,
+                )?;
                 threshold_store::inquiries::add_event(
                     c,
                     InquiryEventId::new(),
@@ -526,7 +580,17 @@ impl Services {
                         "The client has already set a password; they can reset it from the sign-in page.".into(),
                     ));
                 }
-                svc.issue_invitation_in(c, user.id, &user.name, &user.email, false, Some(p.user_id), now)?;
+                svc.issue_invitation_in(
+                    c,
+                    Invitee {
+                        user: user.id,
+                        name: &user.name,
+                        email: &user.email,
+                        is_staff: false,
+                    },
+                    Some(p.user_id),
+                    now,
+                )?;
                 threshold_store::inquiries::add_event(
                     c,
                     InquiryEventId::new(),
@@ -556,10 +620,13 @@ impl Services {
         let p = p.clone();
         self.db
             .write(move |c| {
-                let cl = threshold_store::clients::by_inquiry(c, inquiry)?.ok_or(Error::NotFound)?;
+                let cl =
+                    threshold_store::clients::by_inquiry(c, inquiry)?.ok_or(Error::NotFound)?;
                 let n = threshold_store::invitations::revoke_open(c, cl.user_id, now)?;
                 if n == 0 {
-                    return Err(Error::Conflict("There is no open invitation to revoke.".into()));
+                    return Err(Error::Conflict(
+                        "There is no open invitation to revoke.".into(),
+                    ));
                 }
                 threshold_store::inquiries::add_event(
                     c,
@@ -573,7 +640,9 @@ impl Services {
                 write_in(
                     c,
                     Actor::User(&p),
-                    Entry::ok(AuditAction::InvitationRevoked).subject("user", cl.user_id).client(Some(cl.id)),
+                    Entry::ok(AuditAction::InvitationRevoked)
+                        .subject("user", cl.user_id)
+                        .client(Some(cl.id)),
                     now,
                 )?;
                 Ok(())

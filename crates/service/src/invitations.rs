@@ -15,6 +15,15 @@ use crate::error::{Error, Result};
 use crate::principal::{Actor, Principal, RequestMeta, Via};
 use crate::{Services, passwords};
 
+/// Who an invitation is for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Invitee<'a> {
+    pub user: UserId,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub is_staff: bool,
+}
+
 /// What the invitation page shows.
 #[derive(Debug, Clone)]
 pub struct InvitationView {
@@ -30,13 +39,16 @@ impl Services {
     pub(crate) fn issue_invitation_in(
         &self,
         c: &mut dyn Conn,
-        user: UserId,
-        name: &str,
-        email: &str,
-        is_staff: bool,
+        to: Invitee<'_>,
         created_by: Option<UserId>,
         now: Timestamp,
     ) -> threshold_store::Result<Timestamp> {
+        let Invitee {
+            user,
+            name,
+            email,
+            is_staff,
+        } = to;
         threshold_store::invitations::revoke_open(c, user, now)?;
         let token = random_token(32);
         let expires = now + self.settings.invitation_ttl;
@@ -81,7 +93,13 @@ impl Services {
 
     /// Sets the password through the invitation and signs the person in (staff
     /// then set up their second factor).
-    pub async fn accept_invitation(&self, token: &str, password: &str, confirm: &str, meta: &RequestMeta) -> Result<SignedIn> {
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        password: &str,
+        confirm: &str,
+        meta: &RequestMeta,
+    ) -> Result<SignedIn> {
         let password = NewPassword::parse("password", password, Some(confirm))?;
         let view = self.invitation(token).await?;
         let hash = passwords::hash(password.expose().to_owned()).await?;
@@ -93,11 +111,13 @@ impl Services {
         let token = self
             .db
             .write(move |c| {
-                let inv = threshold_store::invitations::find_by_hash(c, &h)?.ok_or(Error::LinkExpired)?;
+                let inv =
+                    threshold_store::invitations::find_by_hash(c, &h)?.ok_or(Error::LinkExpired)?;
                 if !threshold_store::invitations::accept(c, inv.id, now)? {
                     return Err(Error::LinkExpired);
                 }
-                let user = threshold_store::users::get(c, inv.user_id)?.ok_or(Error::LinkExpired)?;
+                let user =
+                    threshold_store::users::get(c, inv.user_id)?.ok_or(Error::LinkExpired)?;
                 threshold_store::users::set_password(c, user.id, &hash, now)?;
                 let stage = if is_staff { Stage::Enrol } else { Stage::Full };
                 let token = svc.new_session_for(c, user.id, is_staff, stage, &meta, now)?;
@@ -112,7 +132,12 @@ impl Services {
                     },
                     meta: meta.clone(),
                 };
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::InvitationAccepted).subject("user", user.id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::InvitationAccepted).subject("user", user.id),
+                    now,
+                )?;
                 Ok(token)
             })
             .await?;
@@ -125,7 +150,8 @@ impl Services {
 
     /// Sends a staff member a fresh invitation (administrators).
     pub async fn resend_staff_invitation(&self, p: &Principal, user: UserId) -> Result<()> {
-        self.require(p, threshold_domain::Permission::ManageUsers).await?;
+        self.require(p, threshold_domain::Permission::ManageUsers)
+            .await?;
         let now = self.now();
         let svc = self.clone();
         let p = p.clone();
@@ -139,7 +165,7 @@ impl Services {
                         "This person has already set a password; they can reset it from the sign-in page.".into(),
                     ));
                 }
-                svc.issue_invitation_in(c, u.id, &u.name, &u.email, true, Some(p.user_id), now)?;
+                svc.issue_invitation_in(c, Invitee { user: u.id, name: &u.name, email: &u.email, is_staff: true }, Some(p.user_id), now)?;
                 write_in(c, Actor::User(&p), Entry::ok(AuditAction::InvitationSent).subject("user", u.id), now)?;
                 Ok(())
             })

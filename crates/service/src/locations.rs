@@ -6,10 +6,10 @@ use threshold_domain::text::{FreeText, Phone};
 use threshold_domain::{Invalid, Permission};
 use threshold_store::locations::{LocationFields, LocationRow, RoomFields, RoomRow};
 
+use crate::Services;
 use crate::audit::{Entry, write_in};
 use crate::error::{Error, Result};
 use crate::principal::{Actor, Principal};
-use crate::Services;
 
 /// Raw location fields from a form or the command line.
 #[derive(Debug, Clone, Default)]
@@ -31,10 +31,18 @@ struct ValidLocation {
 
 fn parse_location(f: &LocationForm) -> Result<ValidLocation, Invalid> {
     let mut e = Invalid::new();
-    let name = e.check(FreeText::parse_line("name", "a name for the location", &f.name, 120));
+    let name = e.check(FreeText::parse_line(
+        "name",
+        "a name for the location",
+        &f.name,
+        120,
+    ));
     let tz = f.time_zone.trim();
     let time_zone = if tz.is_empty() {
-        e.push("time_zone", "Enter the location's time zone, for example America/New_York.");
+        e.push(
+            "time_zone",
+            "Enter the location's time zone, for example America/New_York.",
+        );
         None
     } else if jiff::tz::TimeZone::get(tz).is_err() || tz.len() > 64 {
         e.push(
@@ -75,11 +83,19 @@ pub struct RoomForm {
 
 fn parse_room(f: &RoomForm) -> Result<(FreeText, i64), Invalid> {
     let mut e = Invalid::new();
-    let name = e.check(FreeText::parse_line("name", "a name for the room", &f.name, 80));
+    let name = e.check(FreeText::parse_line(
+        "name",
+        "a name for the room",
+        &f.name,
+        80,
+    ));
     let capacity = match f.capacity.trim().parse::<i64>() {
         Ok(n) if (1..=50).contains(&n) => Some(n),
         _ => {
-            e.push("capacity", "Enter how many clients the room holds, a whole number from 1 to 50.");
+            e.push(
+                "capacity",
+                "Enter how many clients the room holds, a whole number from 1 to 50.",
+            );
             None
         }
     };
@@ -91,7 +107,10 @@ fn parse_room(f: &RoomForm) -> Result<(FreeText, i64), Invalid> {
 
 fn name_taken(e: threshold_store::StoreError) -> Error {
     if e.is_unique() {
-        Error::Invalid(Invalid::field("name", "That name is already in use; choose another."))
+        Error::Invalid(Invalid::field(
+            "name",
+            "That name is already in use; choose another.",
+        ))
     } else {
         e.into()
     }
@@ -119,11 +138,21 @@ impl Services {
     pub async fn clinic_contact(&self) -> Result<Option<LocationRow>> {
         Ok(self
             .db
-            .read(|c| Ok::<_, threshold_store::StoreError>(threshold_store::locations::list(c)?.into_iter().find(|l| l.active)))
+            .read(|c| {
+                Ok::<_, threshold_store::StoreError>(
+                    threshold_store::locations::list(c)?
+                        .into_iter()
+                        .find(|l| l.active),
+                )
+            })
             .await?)
     }
 
-    pub async fn location(&self, p: &Principal, id: LocationId) -> Result<(LocationRow, Vec<RoomRow>)> {
+    pub async fn location(
+        &self,
+        p: &Principal,
+        id: LocationId,
+    ) -> Result<(LocationRow, Vec<RoomRow>)> {
         self.require(p, Permission::ManageLocations).await?;
         self.db
             .read(move |c| {
@@ -141,7 +170,9 @@ impl Services {
         let v = parse_location(f)?;
         let id = LocationId::new();
         let now = self.now();
-        let record = Entry::ok(AuditAction::LocationCreated).subject("location", id).record(actor, now);
+        let record = Entry::ok(AuditAction::LocationCreated)
+            .subject("location", id)
+            .record(actor, now);
         self.db
             .write(move |c| {
                 threshold_store::locations::insert(
@@ -164,7 +195,12 @@ impl Services {
         Ok(id)
     }
 
-    pub async fn update_location(&self, p: &Principal, id: LocationId, f: &LocationForm) -> Result<()> {
+    pub async fn update_location(
+        &self,
+        p: &Principal,
+        id: LocationId,
+        f: &LocationForm,
+    ) -> Result<()> {
         self.require(p, Permission::ManageLocations).await?;
         let v = parse_location(f)?;
         let now = self.now();
@@ -186,13 +222,23 @@ impl Services {
                 if n == 0 {
                     return Err(Error::NotFound);
                 }
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::LocationChanged).subject("location", id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::LocationChanged).subject("location", id),
+                    now,
+                )?;
                 Ok(())
             })
             .await
     }
 
-    pub async fn create_room(&self, actor: Actor<'_>, location: LocationId, f: &RoomForm) -> Result<RoomId> {
+    pub async fn create_room(
+        &self,
+        actor: Actor<'_>,
+        location: LocationId,
+        f: &RoomForm,
+    ) -> Result<RoomId> {
         if let Actor::User(p) = actor {
             self.require(p, Permission::ManageLocations).await?;
         }
@@ -200,7 +246,9 @@ impl Services {
         let id = RoomId::new();
         let now = self.now();
         let (iv, group) = (f.iv_capable, f.group_capable);
-        let record = Entry::ok(AuditAction::RoomCreated).subject("room", id).record(actor, now);
+        let record = Entry::ok(AuditAction::RoomCreated)
+            .subject("room", id)
+            .record(actor, now);
         self.db
             .write(move |c| {
                 threshold_store::locations::get(c, location)?.ok_or(Error::NotFound)?;
@@ -225,7 +273,13 @@ impl Services {
         Ok(id)
     }
 
-    pub async fn update_room(&self, p: &Principal, location: LocationId, id: RoomId, f: &RoomForm) -> Result<()> {
+    pub async fn update_room(
+        &self,
+        p: &Principal,
+        location: LocationId,
+        id: RoomId,
+        f: &RoomForm,
+    ) -> Result<()> {
         self.require(p, Permission::ManageLocations).await?;
         let (name, capacity) = parse_room(f)?;
         let now = self.now();
@@ -248,7 +302,12 @@ impl Services {
                     },
                 )
                 .map_err(name_taken)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::RoomChanged).subject("room", id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::RoomChanged).subject("room", id),
+                    now,
+                )?;
                 Ok(())
             })
             .await

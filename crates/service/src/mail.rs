@@ -74,13 +74,26 @@ impl Services {
         }
     }
 
-    pub(crate) fn mail_invitation(&self, to: &str, name: &str, token: &str, expires: Timestamp, staff: bool) -> Outgoing {
+    pub(crate) fn mail_invitation(
+        &self,
+        to: &str,
+        name: &str,
+        token: &str,
+        expires: Timestamp,
+        staff: bool,
+    ) -> Outgoing {
         let link = self.link(&format!("/invitation/{token}"));
         let until = expires.strftime("%Y-%m-%d %H:%M UTC");
         let what = if staff {
-            format!("An account has been created for you at {}.", self.settings.clinic_name)
+            format!(
+                "An account has been created for you at {}.",
+                self.settings.clinic_name
+            )
         } else {
-            format!("Your client portal at {} is ready.", self.settings.clinic_name)
+            format!(
+                "Your client portal at {} is ready.",
+                self.settings.clinic_name
+            )
         };
         Outgoing {
             kind: "invitation",
@@ -93,7 +106,12 @@ impl Services {
         }
     }
 
-    pub(crate) fn mail_password_reset(&self, to: &str, token: &str, expires: Timestamp) -> Outgoing {
+    pub(crate) fn mail_password_reset(
+        &self,
+        to: &str,
+        token: &str,
+        expires: Timestamp,
+    ) -> Outgoing {
         let link = self.link(&format!("/password/reset/{token}"));
         let until = expires.strftime("%Y-%m-%d %H:%M UTC");
         Outgoing {
@@ -135,7 +153,8 @@ impl Services {
             .await?;
         self.audit(
             crate::Actor::User(p),
-            crate::audit::Entry::ok(AuditAction::MailViewed).subjects("mail", rows.iter().map(|m| m.id)),
+            crate::audit::Entry::ok(AuditAction::MailViewed)
+                .subjects("mail", rows.iter().map(|m| m.id)),
         )
         .await?;
         Ok((rows, counts))
@@ -186,11 +205,9 @@ impl MailSender {
             .map_err(|e| Error::Internal(format!("THRESHOLD_SMTP_URL is not usable: {e}")))?
             .timeout(Some(Duration::from_secs(30)))
             .build();
-        let from = services
-            .settings
-            .mail_from
-            .parse()
-            .map_err(|e| Error::Internal(format!("THRESHOLD_MAIL_FROM is not a mail address: {e}")))?;
+        let from = services.settings.mail_from.parse().map_err(|e| {
+            Error::Internal(format!("THRESHOLD_MAIL_FROM is not a mail address: {e}"))
+        })?;
         Ok(Self {
             services,
             transport,
@@ -229,7 +246,9 @@ impl MailSender {
                     self.services
                         .db
                         .write(move |c| {
-                            threshold_store::outbox::mark_failed_attempt(c, m.id, &worker, next, &err, give_up)
+                            threshold_store::outbox::mark_failed_attempt(
+                                c, m.id, &worker, next, &err, give_up,
+                            )
                         })
                         .await?;
                 }
@@ -239,7 +258,10 @@ impl MailSender {
     }
 
     async fn send(&self, m: &MailRow) -> std::result::Result<(), String> {
-        let to = m.to_addr.parse().map_err(|e| format!("bad recipient: {e}"))?;
+        let to = m
+            .to_addr
+            .parse()
+            .map_err(|e| format!("bad recipient: {e}"))?;
         let msg = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -43,7 +43,11 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             None => (dummy_hash(), false),
         };
         let ok = PasswordHash::new(hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && real
     })

@@ -5,10 +5,10 @@ use threshold_domain::audit::AuditAction;
 use threshold_store::clients::ClientRow;
 use threshold_store::locations::LocationRow;
 
+use crate::Services;
 use crate::audit::Entry;
 use crate::error::{Error, Result};
 use crate::principal::{Actor, Principal};
-use crate::Services;
 
 /// What the portal home shows.
 #[derive(Debug, Clone)]
@@ -31,7 +31,9 @@ impl Services {
         let contact = self.clinic_contact().await?;
         self.audit(
             Actor::User(p),
-            Entry::ok(AuditAction::ClientViewed).subject("client", client.id).client(Some(client.id)),
+            Entry::ok(AuditAction::ClientViewed)
+                .subject("client", client.id)
+                .client(Some(client.id)),
         )
         .await?;
         Ok(PortalHome { client, contact })

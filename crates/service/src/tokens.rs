@@ -7,11 +7,11 @@ use threshold_domain::ids::TokenId;
 use threshold_domain::text::{Email, FreeText};
 use threshold_store::tokens::TokenRow;
 
+use crate::Services;
 use crate::audit::Entry;
 use crate::crypto::{random_token, secret_hash};
 use crate::error::{Error, Result};
 use crate::principal::{Actor, Principal};
-use crate::Services;
 
 /// Every token starts with this, so a leaked one is recognisable in logs and
 /// secret scanners.
@@ -20,7 +20,12 @@ pub const PREFIX: &str = "thr_";
 impl Services {
     /// Creates a token for the staff account `email`. Returns its id and the
     /// secret, which is not stored and cannot be shown again.
-    pub async fn create_token(&self, actor: Actor<'_>, email: &str, name: &str) -> Result<(TokenId, String)> {
+    pub async fn create_token(
+        &self,
+        actor: Actor<'_>,
+        email: &str,
+        name: &str,
+    ) -> Result<(TokenId, String)> {
         let email = Email::parse("email", email)?;
         let name = FreeText::parse_line("name", "a label for the token", name, 100)?;
         let lookup = email.as_str().to_owned();
@@ -39,7 +44,10 @@ impl Services {
         let secret = format!("{PREFIX}{}", random_token(32));
         let hash = secret_hash(&secret);
         let now = self.now();
-        let record = Entry::ok(AuditAction::TokenCreated).subject("token", id).detail(format!("user {}", user.id)).record(actor, now);
+        let record = Entry::ok(AuditAction::TokenCreated)
+            .subject("token", id)
+            .detail(format!("user {}", user.id))
+            .record(actor, now);
         self.db
             .write(move |c| {
                 threshold_store::tokens::insert(c, id, user.id, name.as_str(), &hash, now)?;
@@ -60,9 +68,16 @@ impl Services {
         self.revoke(Actor::User(p), id, Some(p.user_id)).await
     }
 
-    async fn revoke(&self, actor: Actor<'_>, id: TokenId, owner: Option<threshold_domain::ids::UserId>) -> Result<()> {
+    async fn revoke(
+        &self,
+        actor: Actor<'_>,
+        id: TokenId,
+        owner: Option<threshold_domain::ids::UserId>,
+    ) -> Result<()> {
         let now = self.now();
-        let record = Entry::ok(AuditAction::TokenRevoked).subject("token", id).record(actor, now);
+        let record = Entry::ok(AuditAction::TokenRevoked)
+            .subject("token", id)
+            .record(actor, now);
         self.db
             .write(move |c| {
                 let t = threshold_store::tokens::get(c, id)?.ok_or(Error::NotFound)?;
@@ -94,10 +109,10 @@ impl Services {
         let lookup = email.as_str().to_owned();
         self.db
             .read(move |c| {
-                let u = threshold_store::users::find_by_email(c, &lookup)?.ok_or(Error::NotFound)?;
+                let u =
+                    threshold_store::users::find_by_email(c, &lookup)?.ok_or(Error::NotFound)?;
                 Ok(threshold_store::tokens::list_for_user(c, u.id)?)
             })
             .await
     }
 }
-

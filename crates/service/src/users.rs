@@ -69,20 +69,34 @@ impl NewStaff {
 }
 
 fn taken() -> Error {
-    Error::Invalid(Invalid::field("email", "An account with this email address already exists."))
+    Error::Invalid(Invalid::field(
+        "email",
+        "An account with this email address already exists.",
+    ))
 }
 
 impl Services {
     /// The operator creates a staff account with a password (from `threshold user
     /// add`). The person sets up their second factor at first sign-in.
-    pub async fn create_staff_with_password(&self, staff: NewStaff, password: &str) -> Result<UserId> {
+    pub async fn create_staff_with_password(
+        &self,
+        staff: NewStaff,
+        password: &str,
+    ) -> Result<UserId> {
         let password = NewPassword::parse("password", password, None)?;
         let hash = passwords::hash(password.expose().to_owned()).await?;
         let id = UserId::new();
         let now = self.now();
         let record = Entry::ok(AuditAction::UserCreated)
             .subject("user", id)
-            .detail(staff.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))
+            .detail(
+                staff
+                    .roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .record(Actor::Operator, now);
         self.db
             .write(move |c| {
@@ -128,13 +142,30 @@ impl Services {
                     },
                 )
                 .map_err(|e| if e.is_unique() { taken() } else { e.into() })?;
-                svc.issue_invitation_in(c, id, staff.name.as_str(), staff.email.as_str(), true, Some(p.user_id), now)?;
+                svc.issue_invitation_in(
+                    c,
+                    crate::invitations::Invitee {
+                        user: id,
+                        name: staff.name.as_str(),
+                        email: staff.email.as_str(),
+                        is_staff: true,
+                    },
+                    Some(p.user_id),
+                    now,
+                )?;
                 write_in(
                     c,
                     Actor::User(&p),
                     Entry::ok(AuditAction::UserCreated)
                         .subject("user", id)
-                        .detail(staff.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
+                        .detail(
+                            staff
+                                .roles
+                                .iter()
+                                .map(|r| r.as_str())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        ),
                     now,
                 )?;
                 Ok::<_, Error>(())
@@ -147,9 +178,15 @@ impl Services {
     /// Every staff account, for the administration page.
     pub async fn staff_list(&self, p: &Principal) -> Result<Vec<UserRow>> {
         self.require(p, Permission::ManageUsers).await?;
-        let users = self.db.read(|c| threshold_store::users::list(c, true)).await?;
-        self.audit(Actor::User(p), Entry::ok(AuditAction::UserListed).subjects("user", users.iter().map(|u| u.id)))
+        let users = self
+            .db
+            .read(|c| threshold_store::users::list(c, true))
             .await?;
+        self.audit(
+            Actor::User(p),
+            Entry::ok(AuditAction::UserListed).subjects("user", users.iter().map(|u| u.id)),
+        )
+        .await?;
         Ok(users)
     }
 
@@ -162,7 +199,11 @@ impl Services {
             .await?
             .filter(|u| u.is_staff)
             .ok_or(Error::NotFound)?;
-        self.audit(Actor::User(p), Entry::ok(AuditAction::UserViewed).subject("user", id)).await?;
+        self.audit(
+            Actor::User(p),
+            Entry::ok(AuditAction::UserViewed).subject("user", id),
+        )
+        .await?;
         Ok(u)
     }
 
@@ -190,7 +231,13 @@ impl Services {
                     Actor::User(&p),
                     Entry::ok(AuditAction::UserRolesChanged)
                         .subject("user", id)
-                        .detail(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
+                        .detail(
+                            roles
+                                .iter()
+                                .map(|r| r.as_str())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        ),
                     now,
                 )?;
                 Ok(())
@@ -202,7 +249,9 @@ impl Services {
     pub async fn deactivate_user(&self, p: &Principal, id: UserId) -> Result<()> {
         self.require(p, Permission::ManageUsers).await?;
         if id == p.user_id {
-            return Err(Error::Conflict("You cannot deactivate your own account.".into()));
+            return Err(Error::Conflict(
+                "You cannot deactivate your own account.".into(),
+            ));
         }
         let now = self.now();
         let p = p.clone();
@@ -213,7 +262,12 @@ impl Services {
                 threshold_store::sessions::delete_for_user(c, id)?;
                 threshold_store::tokens::revoke_all_for_user(c, id, now)?;
                 threshold_store::invitations::revoke_open(c, id, now)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::UserDeactivated).subject("user", id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::UserDeactivated).subject("user", id),
+                    now,
+                )?;
                 Ok(())
             })
             .await
@@ -227,7 +281,12 @@ impl Services {
             .write(move |c| {
                 threshold_store::users::get(c, id)?.ok_or(Error::NotFound)?;
                 threshold_store::users::set_active(c, id, true, now)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::UserReactivated).subject("user", id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::UserReactivated).subject("user", id),
+                    now,
+                )?;
                 Ok(())
             })
             .await
@@ -245,7 +304,12 @@ impl Services {
                 threshold_store::users::set_totp(c, id, None, now)?;
                 threshold_store::users::replace_recovery_codes(c, id, &[])?;
                 threshold_store::sessions::delete_for_user(c, id)?;
-                write_in(c, Actor::User(&p), Entry::ok(AuditAction::SecondFactorReset).subject("user", id), now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::SecondFactorReset).subject("user", id),
+                    now,
+                )?;
                 Ok(())
             })
             .await

@@ -12,7 +12,7 @@ use crate::value::Row;
 /// The key of the PostgreSQL advisory lock that makes the chain one line even with
 /// several server copies writing at once. Held until the transaction ends, so
 /// append as the last statement of a transaction.
-const CHAIN_LOCK: i64 = 0x6175_6469_74; // "audit"
+const CHAIN_LOCK: i64 = 0x0061_7564_6974; // "audit"
 
 /// Appends `entry` (its `seq` is assigned here) and returns the stored sequence
 /// number. Must run inside the transaction of the change it records.
@@ -56,7 +56,8 @@ pub fn append(c: &mut dyn Conn, mut entry: AuditRecord) -> Result<i64> {
     Ok(entry.seq)
 }
 
-const COLUMNS: &str = "seq, at, actor_user_id, actor_roles, action, outcome, subject_type, subject_ids,
+const COLUMNS: &str =
+    "seq, at, actor_user_id, actor_roles, action, outcome, subject_type, subject_ids,
      client_id, request_id, source_ip, detail, prev_hash, hash";
 
 fn chained(r: &Row) -> Result<ChainedRecord> {
@@ -84,7 +85,10 @@ fn chained(r: &Row) -> Result<ChainedRecord> {
 /// the whole chain in pages without holding it all in memory.
 pub fn page_after(c: &mut dyn Conn, after: i64, limit: i64) -> Result<Vec<ChainedRecord>> {
     let sql = format!("select {COLUMNS} from audit_log where seq > $1 order by seq limit $2");
-    c.query(&sql, params![after, limit])?.iter().map(chained).collect()
+    c.query(&sql, params![after, limit])?
+        .iter()
+        .map(chained)
+        .collect()
 }
 
 /// The head the chain recorded separately (catches removal of the newest rows).
@@ -131,7 +135,9 @@ pub fn search(c: &mut dyn Conn, f: &AuditFilter, limit: i64) -> Result<Vec<Chain
     if let Some(s) = &f.subject_id {
         let exact = q.arg(s);
         let within = q.arg(format!("%{s}%"));
-        q.push(&format!(" and (subject_ids = {exact} or subject_ids like {within})"));
+        q.push(&format!(
+            " and (subject_ids = {exact} or subject_ids like {within})"
+        ));
     }
     if let Some(t) = f.from_ms {
         let p = q.arg(t);

@@ -66,15 +66,21 @@ fn row(r: &crate::Row) -> Result<ClientRow> {
 }
 
 pub fn get(c: &mut dyn Conn, id: ClientId) -> Result<Option<ClientRow>> {
-    c.query_opt(&format!("select {COLUMNS} from clients where id = $1"), params![id])?
-        .map(|r| row(&r))
-        .transpose()
+    c.query_opt(
+        &format!("select {COLUMNS} from clients where id = $1"),
+        params![id],
+    )?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 pub fn by_user(c: &mut dyn Conn, user: UserId) -> Result<Option<ClientRow>> {
-    c.query_opt(&format!("select {COLUMNS} from clients where user_id = $1"), params![user])?
-        .map(|r| row(&r))
-        .transpose()
+    c.query_opt(
+        &format!("select {COLUMNS} from clients where user_id = $1"),
+        params![user],
+    )?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 pub fn by_inquiry(c: &mut dyn Conn, inquiry: InquiryId) -> Result<Option<ClientRow>> {

@@ -22,7 +22,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend()).finish()
+        f.debug_struct("Db")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
@@ -40,7 +42,9 @@ impl DbUrl {
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.strip_prefix("//").unwrap_or(rest);
             if path.is_empty() {
-                return Err(StoreError::Config("an sqlite:// URL needs a file path".into()));
+                return Err(StoreError::Config(
+                    "an sqlite:// URL needs a file path".into(),
+                ));
             }
             if path.contains('?') || path == ":memory:" {
                 return Err(StoreError::Config(
@@ -161,7 +165,8 @@ impl Db {
 
     /// Answers once the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
-        self.read(|c| c.query_i64("select 1", &[]).map(|_| ())).await
+        self.read(|c| c.query_i64("select 1", &[]).map(|_| ()))
+            .await
     }
 
     /// A consistent online copy of an SQLite database into a new file.

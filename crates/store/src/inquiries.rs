@@ -2,7 +2,9 @@
 
 use jiff::Timestamp;
 use threshold_domain::ids::{ClientId, InquiryEventId, InquiryId, UserId};
-use threshold_domain::inquiry::{ClosedReason, ContactMethod, ContactOutcome, InquirySource, InquiryStatus};
+use threshold_domain::inquiry::{
+    ClosedReason, ContactMethod, ContactOutcome, InquirySource, InquiryStatus,
+};
 
 use crate::builder::Query;
 use crate::conn::Conn;
@@ -185,7 +187,12 @@ fn filtered(base: &str, f: &QueueFilter) -> Query {
 }
 
 /// A page of the queue and the total number of matches.
-pub fn queue(c: &mut dyn Conn, f: &QueueFilter, limit: i64, offset: i64) -> Result<(Vec<QueueItem>, i64)> {
+pub fn queue(
+    c: &mut dyn Conn,
+    f: &QueueFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<QueueItem>, i64)> {
     let total = {
         let q = filtered("select count(*) from inquiries i where 1 = 1", f);
         c.query_i64(&q.sql, &q.args)?
@@ -228,7 +235,12 @@ pub fn set_status(
 ) -> Result<u64> {
     c.execute(
         "update inquiries set status = $2, closed_reason = $3, updated_at = $4 where id = $1",
-        params![id, status.as_str(), closed_reason.map(ClosedReason::as_str), now],
+        params![
+            id,
+            status.as_str(),
+            closed_reason.map(ClosedReason::as_str),
+            now
+        ],
     )
 }
 

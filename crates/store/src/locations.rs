@@ -25,7 +25,12 @@ pub struct LocationFields<'a> {
     pub active: bool,
 }
 
-pub fn insert(c: &mut dyn Conn, id: LocationId, f: &LocationFields<'_>, now: Timestamp) -> Result<()> {
+pub fn insert(
+    c: &mut dyn Conn,
+    id: LocationId,
+    f: &LocationFields<'_>,
+    now: Timestamp,
+) -> Result<()> {
     c.execute(
         "insert into locations (id, name, time_zone, address, phone, active, created_at)
          values ($1, $2, $3, $4, $5, $6, $7)",
@@ -55,16 +60,22 @@ fn row(r: &crate::Row) -> Result<LocationRow> {
 }
 
 pub fn list(c: &mut dyn Conn) -> Result<Vec<LocationRow>> {
-    c.query(&format!("select {COLUMNS} from locations order by name"), params![])?
-        .iter()
-        .map(row)
-        .collect()
+    c.query(
+        &format!("select {COLUMNS} from locations order by name"),
+        params![],
+    )?
+    .iter()
+    .map(row)
+    .collect()
 }
 
 pub fn get(c: &mut dyn Conn, id: LocationId) -> Result<Option<LocationRow>> {
-    c.query_opt(&format!("select {COLUMNS} from locations where id = $1"), params![id])?
-        .map(|r| row(&r))
-        .transpose()
+    c.query_opt(
+        &format!("select {COLUMNS} from locations where id = $1"),
+        params![id],
+    )?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 #[derive(Debug, Clone)]
@@ -134,7 +145,10 @@ pub fn rooms(c: &mut dyn Conn, location: LocationId) -> Result<Vec<RoomRow>> {
 }
 
 pub fn get_room(c: &mut dyn Conn, id: RoomId) -> Result<Option<RoomRow>> {
-    c.query_opt(&format!("select {ROOM_COLUMNS} from rooms where id = $1"), params![id])?
-        .map(|r| room(&r))
-        .transpose()
+    c.query_opt(
+        &format!("select {ROOM_COLUMNS} from rooms where id = $1"),
+        params![id],
+    )?
+    .map(|r| room(&r))
+    .transpose()
 }

@@ -57,8 +57,9 @@ pub(crate) fn sqlite(path: &Path) -> Result<Vec<i64>> {
         if done > 0 {
             continue;
         }
-        tx.execute_batch(m.sql)
-            .map_err(|e| StoreError::Database(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
+        tx.execute_batch(m.sql).map_err(|e| {
+            StoreError::Database(format!("migration {} ({}) failed: {e}", m.version, m.name))
+        })?;
         tx.execute(
             "insert into schema_migrations (version, name, applied_at) values (?1, ?2, ?3)",
             rusqlite::params![m.version, m.name, now()],

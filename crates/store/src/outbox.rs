@@ -68,7 +68,8 @@ pub fn enqueue(c: &mut dyn Conn, m: &NewMail<'_>) -> Result<()> {
     Ok(())
 }
 
-const COLUMNS: &str = "id, created_at, kind, to_addr, subject, body_text, status, attempts, next_attempt_at,
+const COLUMNS: &str =
+    "id, created_at, kind, to_addr, subject, body_text, status, attempts, next_attempt_at,
      last_error, sent_at";
 
 fn row(r: &crate::Row) -> Result<MailRow> {
@@ -122,10 +123,13 @@ pub fn claim_due(
              where id = $1 and status = 'queued' and (claimed_until is null or claimed_until <= $4)",
             params![id, worker, lease_until, now],
         )?;
-        if n == 1 {
-            if let Some(r) = c.query_opt(&format!("select {COLUMNS} from outbox where id = $1"), params![id])? {
-                out.push(row(&r)?);
-            }
+        if n == 1
+            && let Some(r) = c.query_opt(
+                &format!("select {COLUMNS} from outbox where id = $1"),
+                params![id],
+            )?
+        {
+            out.push(row(&r)?);
         }
     }
     Ok(out)
@@ -170,13 +174,21 @@ pub fn retry(c: &mut dyn Conn, id: MailId, now: Timestamp) -> Result<u64> {
 }
 
 pub fn get(c: &mut dyn Conn, id: MailId) -> Result<Option<MailRow>> {
-    c.query_opt(&format!("select {COLUMNS} from outbox where id = $1"), params![id])?
-        .map(|r| row(&r))
-        .transpose()
+    c.query_opt(
+        &format!("select {COLUMNS} from outbox where id = $1"),
+        params![id],
+    )?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// Newest first.
-pub fn list(c: &mut dyn Conn, status: Option<MailStatus>, limit: i64, offset: i64) -> Result<Vec<MailRow>> {
+pub fn list(
+    c: &mut dyn Conn,
+    status: Option<MailStatus>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<MailRow>> {
     match status {
         Some(s) => c.query(
             &format!("select {COLUMNS} from outbox where status = $1 order by created_at desc, id desc limit $2 offset $3"),
@@ -195,7 +207,10 @@ pub fn list(c: &mut dyn Conn, status: Option<MailStatus>, limit: i64, offset: i6
 /// How many messages are in each status: (queued, sent, failed).
 pub fn counts(c: &mut dyn Conn) -> Result<(i64, i64, i64)> {
     let mut out = (0, 0, 0);
-    for r in c.query("select status, count(*) from outbox group by status", params![])? {
+    for r in c.query(
+        "select status, count(*) from outbox group by status",
+        params![],
+    )? {
         let n: i64 = r.get(1)?;
         match r.parse(0, MailStatus::parse)? {
             MailStatus::Queued => out.0 = n,
@@ -209,7 +224,9 @@ pub fn counts(c: &mut dyn Conn) -> Result<(i64, i64, i64)> {
 /// Mail to one address, newest first (tests and the demo use it to follow links).
 pub fn to_address(c: &mut dyn Conn, addr: &str) -> Result<Vec<MailRow>> {
     c.query(
-        &format!("select {COLUMNS} from outbox where to_addr = $1 order by created_at desc, id desc"),
+        &format!(
+            "select {COLUMNS} from outbox where to_addr = $1 order by created_at desc, id desc"
+        ),
         params![addr],
     )?
     .iter()

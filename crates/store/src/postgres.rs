@@ -17,7 +17,11 @@ use crate::value::{Row, Value};
 type BoxError = Box<dyn StdError + Sync + Send>;
 
 impl ToSql for Value {
-    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, BoxError> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, BoxError> {
         match self {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(i) => match *ty {
@@ -53,7 +57,10 @@ fn column_value(row: &postgres::Row, i: usize) -> Result<Value> {
         reason: e.to_string(),
     };
     Ok(match ty {
-        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(decode)?.map_or(Value::Null, Value::Int),
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(i)
+            .map_err(decode)?
+            .map_or(Value::Null, Value::Int),
         Type::INT4 => row
             .try_get::<_, Option<i32>>(i)
             .map_err(decode)?
@@ -62,12 +69,18 @@ fn column_value(row: &postgres::Row, i: usize) -> Result<Value> {
             .try_get::<_, Option<i16>>(i)
             .map_err(decode)?
             .map_or(Value::Null, |v| Value::Int(v.into())),
-        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map_err(decode)?.map_or(Value::Null, Value::Real),
+        Type::FLOAT8 => row
+            .try_get::<_, Option<f64>>(i)
+            .map_err(decode)?
+            .map_or(Value::Null, Value::Real),
         Type::FLOAT4 => row
             .try_get::<_, Option<f32>>(i)
             .map_err(decode)?
             .map_or(Value::Null, |v| Value::Real(v.into())),
-        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(decode)?.map_or(Value::Null, Value::Bool),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .map_err(decode)?
+            .map_or(Value::Null, Value::Bool),
         Type::BYTEA => row
             .try_get::<_, Option<Vec<u8>>>(i)
             .map_err(decode)?
@@ -155,7 +168,12 @@ impl Conn for PgConn<'_, '_> {
         let stmt = self.statement(sql)?;
         let rows = self.tx.query(&stmt, &refs(params))?;
         rows.iter()
-            .map(|r| (0..r.len()).map(|i| column_value(r, i)).collect::<Result<Vec<_>>>().map(Row))
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| column_value(r, i))
+                    .collect::<Result<Vec<_>>>()
+                    .map(Row)
+            })
             .collect()
     }
 
@@ -182,9 +200,11 @@ impl Drop for PgDb {
 
 impl PgDb {
     pub fn open(url: &str, size: u32) -> Result<Self> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Config(format!("THRESHOLD_DATABASE_URL is not a valid PostgreSQL URL: {e}")))?;
+        let config: postgres::Config = url.parse().map_err(|e| {
+            StoreError::Config(format!(
+                "THRESHOLD_DATABASE_URL is not a valid PostgreSQL URL: {e}"
+            ))
+        })?;
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             .min_idle(Some(1))

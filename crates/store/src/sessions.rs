@@ -171,5 +171,8 @@ pub fn delete_for_user_except(c: &mut dyn Conn, user_id: UserId, keep: &str) -> 
 }
 
 pub fn count_for_user(c: &mut dyn Conn, user_id: UserId) -> Result<i64> {
-    c.query_i64("select count(*) from sessions where user_id = $1", params![user_id])
+    c.query_i64(
+        "select count(*) from sessions where user_id = $1",
+        params![user_id],
+    )
 }

@@ -170,7 +170,9 @@ where
 
     fn finish(self: Box<Self>, commit: std::result::Result<(), String>) {
         let out = match (self.out, commit) {
-            (Some(Ok(_)), Err(e)) => Err(StoreError::Database(format!("commit failed: {e}")).into()),
+            (Some(Ok(_)), Err(e)) => {
+                Err(StoreError::Database(format!("commit failed: {e}")).into())
+            }
             (Some(out), _) => out,
             (None, Err(e)) => Err(StoreError::Database(format!("transaction failed: {e}")).into()),
             (None, Ok(())) => Err(StoreError::Database("write was not run".into()).into()),
@@ -264,7 +266,10 @@ impl SqliteDb {
         Ok(out)
     }
 
-    pub(crate) fn submit<T, E, F>(&self, f: F) -> std::result::Result<oneshot::Receiver<std::result::Result<T, E>>, StoreError>
+    pub(crate) fn submit<T, E, F>(
+        &self,
+        f: F,
+    ) -> std::result::Result<oneshot::Receiver<std::result::Result<T, E>>, StoreError>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,

@@ -55,9 +55,12 @@ pub fn find_by_hash(c: &mut dyn Conn, token_hash: &str) -> Result<Option<TokenRo
 }
 
 pub fn get(c: &mut dyn Conn, id: TokenId) -> Result<Option<TokenRow>> {
-    c.query_opt(&format!("select {COLUMNS} from api_tokens where id = $1"), params![id])?
-        .map(|r| row(&r))
-        .transpose()
+    c.query_opt(
+        &format!("select {COLUMNS} from api_tokens where id = $1"),
+        params![id],
+    )?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 pub fn list_for_user(c: &mut dyn Conn, user_id: UserId) -> Result<Vec<TokenRow>> {

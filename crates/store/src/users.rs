@@ -59,10 +59,8 @@ pub struct NewUser<'a> {
 pub fn insert(c: &mut dyn Conn, u: &NewUser<'_>) -> Result<()> {
     let is_staff = u.roles.iter().any(|r| r.is_staff());
     c.execute(
-        &format!(
-            "insert into users (id, email, name, search_name, is_staff, password_hash, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $7)"
-        ),
+        "insert into users (id, email, name, search_name, is_staff, password_hash, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7)",
         params![u.id, u.email, u.name, u.name.to_lowercase(), is_staff, u.password_hash, u.now],
     )?;
     set_roles(c, u.id, u.roles)
@@ -70,7 +68,10 @@ pub fn insert(c: &mut dyn Conn, u: &NewUser<'_>) -> Result<()> {
 
 pub fn roles_of(c: &mut dyn Conn, id: UserId) -> Result<RoleSet> {
     let mut set = RoleSet::empty();
-    for r in c.query("select role from user_roles where user_id = $1", params![id])? {
+    for r in c.query(
+        "select role from user_roles where user_id = $1",
+        params![id],
+    )? {
         if let Ok(role) = r.get::<String>(0)?.parse::<Role>() {
             set.insert(role);
         }
@@ -101,13 +102,19 @@ fn with_roles(c: &mut dyn Conn, r: Option<Row>) -> Result<Option<UserRow>> {
 }
 
 pub fn get(c: &mut dyn Conn, id: UserId) -> Result<Option<UserRow>> {
-    let r = c.query_opt(&format!("select {COLUMNS} from users where id = $1"), params![id])?;
+    let r = c.query_opt(
+        &format!("select {COLUMNS} from users where id = $1"),
+        params![id],
+    )?;
     with_roles(c, r)
 }
 
 /// `email` must already be lowercased (see `threshold_domain::text::Email`).
 pub fn find_by_email(c: &mut dyn Conn, email: &str) -> Result<Option<UserRow>> {
-    let r = c.query_opt(&format!("select {COLUMNS} from users where email = $1"), params![email])?;
+    let r = c.query_opt(
+        &format!("select {COLUMNS} from users where email = $1"),
+        params![email],
+    )?;
     with_roles(c, r)
 }
 

@@ -2,11 +2,13 @@
 //! the same tests (the PostgreSQL half runs when THRESHOLD_TEST_POSTGRES_URL is set,
 //! and must run under CI=true).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use jiff::{SignedDuration, Timestamp};
+use threshold_domain::Role;
 use threshold_domain::audit::{AuditAction, AuditRecord, ChainVerifier, Outcome};
 use threshold_domain::ids::{InquiryId, MailId, UserId};
 use threshold_domain::inquiry::{ContactMethod, InquirySource, InquiryStatus};
-use threshold_domain::Role;
 use threshold_store::inquiries::{NewInquiryRow, QueueFilter, Sort};
 use threshold_store::outbox::NewMail;
 use threshold_store::users::NewUser;
@@ -99,7 +101,11 @@ both_backends!(
         let other = Db::open(&fresh.url, Default::default()).await.unwrap();
         let (a, b) = tokio::join!(fresh.db.migrate(), other.migrate());
         let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(a.len() + b.len(), 1, "exactly one copy applied the migration: {a:?} {b:?}");
+        assert_eq!(
+            a.len() + b.len(),
+            1,
+            "exactly one copy applied the migration: {a:?} {b:?}"
+        );
         other.close().await;
     }
 );
@@ -125,14 +131,23 @@ both_backends!(
             .await
             .unwrap_err();
         assert!(err.is_unique(), "{err:?}");
-        let n = db.db.read(|c| threshold_store::users::count(c)).await.unwrap();
+        let n = db
+            .db
+            .read(|c| threshold_store::users::count(c))
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     }
 );
 
 both_backends!(
     async fn users_come_back_with_their_roles(db: TestDb) {
-        let id = add_user(&db.db, "grace@example.org", &[Role::Clinician, Role::Physician]).await;
+        let id = add_user(
+            &db.db,
+            "grace@example.org",
+            &[Role::Clinician, Role::Physician],
+        )
+        .await;
         let u = db
             .db
             .read(|c| threshold_store::users::find_by_email(c, "grace@example.org"))
@@ -181,8 +196,13 @@ both_backends!(
         for i in 0..100 {
             let d = db.db.clone();
             handles.push(tokio::spawn(async move {
-                d.write(move |c| threshold_store::audit::append(c, audit(AuditAction::InquiryViewed, &format!("i{i}"))))
-                    .await
+                d.write(move |c| {
+                    threshold_store::audit::append(
+                        c,
+                        audit(AuditAction::InquiryViewed, &format!("i{i}")),
+                    )
+                })
+                .await
             }));
         }
         let mut seqs = Vec::new();
@@ -191,8 +211,16 @@ both_backends!(
         }
         seqs.sort_unstable();
         assert_eq!(seqs, (1..=100).collect::<Vec<i64>>(), "one unbroken chain");
-        let entries = db.db.read(|c| threshold_store::audit::page_after(c, 0, 1000)).await.unwrap();
-        let head = db.db.read(|c| threshold_store::audit::head(c)).await.unwrap();
+        let entries = db
+            .db
+            .read(|c| threshold_store::audit::page_after(c, 0, 1000))
+            .await
+            .unwrap();
+        let head = db
+            .db
+            .read(|c| threshold_store::audit::head(c))
+            .await
+            .unwrap();
         let mut v = ChainVerifier::default();
         for e in &entries {
             v.check(e).unwrap();
@@ -209,12 +237,24 @@ both_backends!(
             .unwrap();
         let edit = db
             .db
-            .write(|c| c.execute("update audit_log set action = 'nothing' where seq = 1", params![]))
+            .write(|c| {
+                c.execute(
+                    "update audit_log set action = 'nothing' where seq = 1",
+                    params![],
+                )
+            })
             .await;
         assert!(edit.is_err(), "an edit went through");
-        let delete = db.db.write(|c| c.execute("delete from audit_log", params![])).await;
+        let delete = db
+            .db
+            .write(|c| c.execute("delete from audit_log", params![]))
+            .await;
         assert!(delete.is_err(), "a deletion went through");
-        let n = db.db.read(|c| threshold_store::audit::count(c)).await.unwrap();
+        let n = db
+            .db
+            .read(|c| threshold_store::audit::count(c))
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     }
 );
@@ -223,36 +263,62 @@ both_backends!(
     async fn the_queue_filters_searches_and_sorts(db: TestDb) {
         let base = t("2026-11-01T09:00:00Z");
         let ada = add_inquiry(&db.db, "Ada Lovelace", base).await;
-        let _grace = add_inquiry(&db.db, "Grace Hopper", base + SignedDuration::from_hours(1)).await;
+        let _grace =
+            add_inquiry(&db.db, "Grace Hopper", base + SignedDuration::from_hours(1)).await;
         let zoe = add_inquiry(&db.db, "Zoë Ångström", base + SignedDuration::from_hours(2)).await;
         db.db
-            .write(move |c| threshold_store::inquiries::set_status(c, ada, InquiryStatus::Contacted, None, base))
+            .write(move |c| {
+                threshold_store::inquiries::set_status(c, ada, InquiryStatus::Contacted, None, base)
+            })
             .await
             .unwrap();
 
         let q = |f: QueueFilter| {
             let d = db.db.clone();
-            async move { d.read(move |c| threshold_store::inquiries::queue(c, &f, 50, 0)).await.unwrap() }
+            async move {
+                d.read(move |c| threshold_store::inquiries::queue(c, &f, 50, 0))
+                    .await
+                    .unwrap()
+            }
         };
         let (all, total) = q(QueueFilter::default()).await;
         assert_eq!(total, 3);
         assert_eq!(all[0].id, zoe, "newest first by default");
 
-        let (oldest, _) = q(QueueFilter { sort: Sort::Oldest, ..Default::default() }).await;
+        let (oldest, _) = q(QueueFilter {
+            sort: Sort::Oldest,
+            ..Default::default()
+        })
+        .await;
         assert_eq!(oldest[0].id, ada);
 
-        let (contacted, n) = q(QueueFilter { status: Some(InquiryStatus::Contacted), ..Default::default() }).await;
+        let (contacted, n) = q(QueueFilter {
+            status: Some(InquiryStatus::Contacted),
+            ..Default::default()
+        })
+        .await;
         assert_eq!((n, contacted[0].id), (1, ada));
 
         // Case-insensitive beyond ASCII, identically on both databases.
-        let (found, n) = q(QueueFilter { name_contains: Some("ÅNGSTR".into()), ..Default::default() }).await;
+        let (found, n) = q(QueueFilter {
+            name_contains: Some("ÅNGSTR".into()),
+            ..Default::default()
+        })
+        .await;
         assert_eq!((n, found[0].id), (1, zoe));
 
         // SQL in a search is only ever a string to look for.
-        let (none, n) =
-            q(QueueFilter { name_contains: Some("' or 1=1 --".into()), ..Default::default() }).await;
+        let (none, n) = q(QueueFilter {
+            name_contains: Some("' or 1=1 --".into()),
+            ..Default::default()
+        })
+        .await;
         assert_eq!((none.len(), n), (0, 0));
-        let (none, _) = q(QueueFilter { name_contains: Some("%".into()), ..Default::default() }).await;
+        let (none, _) = q(QueueFilter {
+            name_contains: Some("%".into()),
+            ..Default::default()
+        })
+        .await;
         assert!(none.is_empty(), "a % is a character, not a wildcard");
     }
 );
@@ -282,7 +348,9 @@ both_backends!(
         let claim = |w: &'static str| {
             let d = db.db.clone();
             async move {
-                d.write(move |c| threshold_store::outbox::claim_due(c, w, now, lease, 10)).await.unwrap()
+                d.write(move |c| threshold_store::outbox::claim_due(c, w, now, lease, 10))
+                    .await
+                    .unwrap()
             }
         };
         let (a, b) = tokio::join!(claim("a"), claim("b"));
@@ -297,7 +365,13 @@ both_backends!(
         let again = db
             .db
             .write(move |c| {
-                threshold_store::outbox::claim_due(c, "c", later, later + SignedDuration::from_mins(5), 100)
+                threshold_store::outbox::claim_due(
+                    c,
+                    "c",
+                    later,
+                    later + SignedDuration::from_mins(5),
+                    100,
+                )
             })
             .await
             .unwrap();
@@ -327,14 +401,27 @@ both_backends!(
             })
             .await
             .unwrap();
-        let s = db.db.read(|c| threshold_store::sessions::get(c, "h1")).await.unwrap().unwrap();
+        let s = db
+            .db
+            .read(|c| threshold_store::sessions::get(c, "h1"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(s.user_id, user);
         assert!(s.roles.contains(Role::Coordinator));
         let still = now + SignedDuration::from_mins(29);
-        let n = db.db.write(move |c| threshold_store::sessions::delete_expired(c, still)).await.unwrap();
+        let n = db
+            .db
+            .write(move |c| threshold_store::sessions::delete_expired(c, still))
+            .await
+            .unwrap();
         assert_eq!(n, 0);
         let idle = now + SignedDuration::from_mins(30);
-        let n = db.db.write(move |c| threshold_store::sessions::delete_expired(c, idle)).await.unwrap();
+        let n = db
+            .db
+            .write(move |c| threshold_store::sessions::delete_expired(c, idle))
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     }
 );

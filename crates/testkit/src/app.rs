@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use reqwest::header::HeaderMap;
-use threshold_domain::{Clock, ManualClock};
 use threshold_domain::Role;
 use threshold_domain::ids::UserId;
+use threshold_domain::{Clock, ManualClock};
 use threshold_service::users::{NewStaff, StaffForm};
 use threshold_service::{FieldCipher, Services, Settings};
 use threshold_web::WebConfig;
@@ -41,9 +41,14 @@ impl TestApp {
     }
 
     /// Spawns with adjusted settings.
-    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings, &mut WebConfig)) -> Self {
+    pub async fn spawn_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Settings, &mut WebConfig),
+    ) -> Self {
         let db = TestDb::new(backend).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
         let mut settings = Settings {
@@ -56,7 +61,12 @@ impl TestApp {
             ..WebConfig::default()
         };
         tweak(&mut settings, &mut web);
-        let services = Services::new(db.db.clone(), clock.clone(), FieldCipher::generate(), settings);
+        let services = Services::new(
+            db.db.clone(),
+            clock.clone(),
+            FieldCipher::generate(),
+            settings,
+        );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let s2 = services.clone();
         let server = tokio::spawn(async move {
@@ -100,7 +110,11 @@ impl TestApp {
             roles: roles.iter().map(|r| r.as_str().to_owned()).collect(),
         })
         .expect("valid staff");
-        let id = self.services.create_staff_with_password(staff, PASSWORD).await.expect("create staff");
+        let id = self
+            .services
+            .create_staff_with_password(staff, PASSWORD)
+            .await
+            .expect("create staff");
         let secret = totp_rs::Secret::generate().to_base32();
         let sealed = self.services.cipher.encrypt(
             &secret,
@@ -125,9 +139,16 @@ impl TestApp {
 
     /// The current code for a TOTP secret, by the app's clock.
     pub fn totp(&self, secret: &str) -> String {
-        let bytes = totp_rs::Secret::try_from_base32(secret).expect("secret").as_ref().to_vec();
-        let totp = totp_rs::Builder::new().with_secret(bytes).build().expect("totp");
-        totp.generate(self.clock.now().as_second() as u64).to_string()
+        let bytes = totp_rs::Secret::try_from_base32(secret)
+            .expect("secret")
+            .as_ref()
+            .to_vec();
+        let totp = totp_rs::Builder::new()
+            .with_secret(bytes)
+            .build()
+            .expect("totp");
+        totp.generate(self.clock.now().as_second() as u64)
+            .to_string()
     }
 
     /// Moves the clock on (past the current TOTP step, for a second code).
@@ -139,7 +160,10 @@ impl TestApp {
     pub async fn signed_in(&self, staff: &Staff) -> Client {
         let c = self.client();
         let res = c
-            .post_form("/signin", &[("email", &staff.email), ("password", PASSWORD)])
+            .post_form(
+                "/signin",
+                &[("email", &staff.email), ("password", PASSWORD)],
+            )
             .await;
         assert_eq!(res.status(), 303, "sign-in password step");
         assert_eq!(location(&res), "/signin/code");
@@ -229,7 +253,11 @@ pub struct Client {
 
 impl Client {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{}", self.base, path)).send().await.expect("get")
+        self.http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("get")
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
@@ -242,9 +270,7 @@ impl Client {
     /// at is not given).
     pub async fn csrf(&self) -> String {
         let (_, body) = self.get_text("/consultation").await;
-        csrf_in(&body).unwrap_or_else(|| {
-            panic!("no csrf token on the page")
-        })
+        csrf_in(&body).unwrap_or_else(|| panic!("no csrf token on the page"))
     }
 
     /// Posts a form with this session's CSRF token added.
@@ -265,7 +291,12 @@ impl Client {
             .expect("post")
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value, headers: HeaderMap) -> reqwest::Response {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: HeaderMap,
+    ) -> reqwest::Response {
         self.http
             .post(format!("{}{}", self.base, path))
             .headers(headers)

@@ -87,10 +87,13 @@ impl TestDb {
     pub async fn empty(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("threshold-test-{}", uuid::Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir()
+                    .join(format!("threshold-test-{}", uuid::Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = format!("sqlite://{}", dir.join("test.db").display());
-                let db = Db::open(&url, PoolOptions { connections: 8 }).await.expect("open sqlite");
+                let db = Db::open(&url, PoolOptions { connections: 8 })
+                    .await
+                    .expect("open sqlite");
                 Self {
                     db,
                     url,
@@ -113,7 +116,9 @@ impl TestDb {
                 .join()
                 .expect("create database thread");
                 let url = replace_db_name(&admin, &name);
-                let db = Db::open(&url, PoolOptions { connections: 8 }).await.expect("open postgres");
+                let db = Db::open(&url, PoolOptions { connections: 8 })
+                    .await
+                    .expect("open postgres");
                 Self {
                     db,
                     url,
@@ -135,7 +140,8 @@ impl Drop for TestDb {
             // The sync client must not run on an async thread.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("drop database if exists {name} with (force)"));
+                    let _ =
+                        c.batch_execute(&format!("drop database if exists {name} with (force)"));
                 }
             })
             .join();
@@ -153,7 +159,10 @@ mod tests {
             replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "t_1"),
             "postgres://postgres@127.0.0.1:5432/t_1"
         );
-        assert_eq!(replace_db_name("postgres://u@h", "t_1"), "postgres://u@h/t_1");
+        assert_eq!(
+            replace_db_name("postgres://u@h", "t_1"),
+            "postgres://u@h/t_1"
+        );
         assert_eq!(
             replace_db_name("postgres://u@h/x?sslmode=disable", "t_1"),
             "postgres://u@h/t_1?sslmode=disable"

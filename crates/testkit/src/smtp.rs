@@ -51,12 +51,12 @@ fn quoted_printable(s: &str) -> String {
                 i += 3;
                 continue;
             }
-            if i + 2 < b.len() {
-                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    out.push(v);
-                    i += 3;
-                    continue;
-                }
+            if i + 2 < b.len()
+                && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            {
+                out.push(v);
+                i += 3;
+                continue;
             }
         }
         out.push(b[i]);
@@ -71,7 +71,9 @@ fn base64_decode(s: &str) -> String {
     let mut buf = 0u32;
     let mut bits = 0;
     for c in s.bytes() {
-        let Some(v) = T.iter().position(|x| *x == c) else { continue };
+        let Some(v) = T.iter().position(|x| *x == c) else {
+            continue;
+        };
         buf = (buf << 6) | v as u32;
         bits += 6;
         if bits >= 8 {
@@ -105,7 +107,11 @@ impl SmtpServer {
                 });
             }
         });
-        Self { port, received, refuse }
+        Self {
+            port,
+            received,
+            refuse,
+        }
     }
 
     /// `smtp://127.0.0.1:PORT` (plain, as for a local relay).
@@ -124,7 +130,10 @@ impl SmtpServer {
 
     /// Messages delivered to `addr`.
     pub fn to(&self, addr: &str) -> Vec<Received> {
-        self.received().into_iter().filter(|m| m.to.iter().any(|t| t == addr)).collect()
+        self.received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == addr))
+            .collect()
     }
 }
 
@@ -147,17 +156,26 @@ async fn session(
         let cmd = line.trim_end().to_owned();
         let upper = cmd.to_ascii_uppercase();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            wr.write_all(b"250-threshold-test\r\n250 8BITMIME\r\n").await?;
+            wr.write_all(b"250-threshold-test\r\n250 8BITMIME\r\n")
+                .await?;
         } else if upper.starts_with("MAIL FROM:") {
             if refuse.load(Ordering::SeqCst) {
                 wr.write_all(b"451 4.3.0 try again later\r\n").await?;
                 continue;
             }
-            from = cmd[10..].trim().trim_matches(|c| c == '<' || c == '>').to_owned();
+            from = cmd[10..]
+                .trim()
+                .trim_matches(|c| c == '<' || c == '>')
+                .to_owned();
             to.clear();
             wr.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RCPT TO:") {
-            to.push(cmd[8..].trim().trim_matches(|c| c == '<' || c == '>').to_owned());
+            to.push(
+                cmd[8..]
+                    .trim()
+                    .trim_matches(|c| c == '<' || c == '>')
+                    .to_owned(),
+            );
             wr.write_all(b"250 OK\r\n").await?;
         } else if upper == "DATA" {
             wr.write_all(b"354 go ahead\r\n").await?;

@@ -1,10 +1,10 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document at
 //! `/api/v1/openapi.json`. Errors are `{code, message, field?, errors?}`.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use threshold_domain::ids::InquiryId;
 use threshold_domain::inquiry::InquiryForm;
@@ -158,12 +158,17 @@ pub async fn create_inquiry(
     let id = match &auth.0 {
         Auth::Full(p) => st.services.submit_inquiry(Actor::User(p), &form).await?,
         _ => {
-            if let Some(ip) = meta.source_ip.as_ref().and_then(|s| s.parse().ok()) {
-                if st.public_limiter.check_key(&ip).is_err() {
-                    return Err(Error::RateLimited { retry_after_secs: 600 }.into());
+            if let Some(ip) = meta.source_ip.as_ref().and_then(|s| s.parse().ok())
+                && st.public_limiter.check_key(&ip).is_err()
+            {
+                return Err(Error::RateLimited {
+                    retry_after_secs: 600,
                 }
+                .into());
             }
-            st.services.submit_inquiry(Actor::Anonymous(&meta), &form).await?
+            st.services
+                .submit_inquiry(Actor::Anonymous(&meta), &form)
+                .await?
         }
     };
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })).into_response())
@@ -284,7 +289,9 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A staff API token (`threshold token create`), starting thr_"))
+                    .description(Some(
+                        "A staff API token (`threshold token create`), starting thr_",
+                    ))
                     .build(),
             ),
         );
@@ -315,9 +322,17 @@ pub async fn healthz(State(st): State<AppState>) -> Response {
         Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database did not answer");
-            let mut i = ErrorInfo::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The database is not answering.");
+            let mut i = ErrorInfo::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The database is not answering.",
+            );
             i.internal = None;
-            let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response();
+            let mut res = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response();
             res.extensions_mut().insert(crate::views::Rendered);
             res
         }

@@ -69,15 +69,30 @@ impl ErrorInfo {
             400 => ("bad_request", "The request could not be understood."),
             401 => ("unauthenticated", "Sign in to continue."),
             403 => ("forbidden", "You do not have permission to do this."),
-            404 => ("not_found", "There is nothing here. Check the address, or go back to the start page."),
-            405 => ("method_not_allowed", "This address does not accept that kind of request."),
+            404 => (
+                "not_found",
+                "There is nothing here. Check the address, or go back to the start page.",
+            ),
+            405 => (
+                "method_not_allowed",
+                "This address does not accept that kind of request.",
+            ),
             408 => ("timeout", "The request took too long."),
-            409 => ("conflict", "The record changed in the meantime; reload and try again."),
+            409 => (
+                "conflict",
+                "The record changed in the meantime; reload and try again.",
+            ),
             410 => ("link_expired", "This link is no longer valid."),
             413 => ("payload_too_large", "The request is too large."),
-            415 => ("unsupported_media_type", "Send the body as the content type this address expects."),
+            415 => (
+                "unsupported_media_type",
+                "Send the body as the content type this address expects.",
+            ),
             422 => ("validation_failed", "Some fields need attention."),
-            429 => ("rate_limited", "Too many requests; wait a while and try again."),
+            429 => (
+                "rate_limited",
+                "Too many requests; wait a while and try again.",
+            ),
             _ if status.is_server_error() => (
                 "internal",
                 "Something went wrong on our side. Nothing you entered was lost; please try again.",
@@ -90,14 +105,20 @@ impl ErrorInfo {
 
 /// A handler's failure.
 #[derive(Debug)]
-pub struct AppError(pub ErrorInfo);
+pub struct AppError(pub Box<ErrorInfo>);
+
+impl From<ErrorInfo> for AppError {
+    fn from(i: ErrorInfo) -> Self {
+        Self(Box::new(i))
+    }
+}
 
 impl AppError {
     pub fn status(status: StatusCode) -> Self {
-        Self(ErrorInfo::for_status(status))
+        ErrorInfo::for_status(status).into()
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self(ErrorInfo::new(StatusCode::BAD_REQUEST, "bad_request", message))
+        ErrorInfo::new(StatusCode::BAD_REQUEST, "bad_request", message).into()
     }
     pub fn not_found() -> Self {
         Self::status(StatusCode::NOT_FOUND)
@@ -111,7 +132,11 @@ impl From<Error> for AppError {
                 let mut i = ErrorInfo::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation_failed",
-                    inv.0.first().map_or("Some fields need attention.".to_owned(), |f| f.message.clone()),
+                    inv.0
+                        .first()
+                        .map_or("Some fields need attention.".to_owned(), |f| {
+                            f.message.clone()
+                        }),
                 );
                 i.field = inv.0.first().map(|f| f.field.clone());
                 i.errors = inv.0;
@@ -125,7 +150,11 @@ impl From<Error> for AppError {
                 "bad_credentials",
                 "The email address or password is not right.",
             ),
-            Error::BadCode => ErrorInfo::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_code", "That code is not right."),
+            Error::BadCode => ErrorInfo::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_code",
+                "That code is not right.",
+            ),
             Error::Conflict(m) => ErrorInfo::new(StatusCode::CONFLICT, "conflict", m),
             Error::RateLimited { retry_after_secs } => {
                 let mut i = ErrorInfo::new(
@@ -155,7 +184,7 @@ impl From<Error> for AppError {
                 i
             }
         };
-        Self(info)
+        info.into()
     }
 }
 
@@ -172,7 +201,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.0.status();
         let mut res = status.into_response();
-        res.extensions_mut().insert(self.0);
+        res.extensions_mut().insert(*self.0);
         res
     }
 }

@@ -40,19 +40,29 @@ pub fn check_form_utf8(bytes: &[u8]) -> Result<(), AppError> {
         let name_raw = it.next().unwrap_or_default();
         let value_raw = it.next().unwrap_or_default();
         let decode = |raw: &[u8]| {
-            let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
-            percent_encoding::percent_decode(&plus).decode_utf8().map(|c| c.into_owned())
+            let plus: Vec<u8> = raw
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            percent_encoding::percent_decode(&plus)
+                .decode_utf8()
+                .map(|c| c.into_owned())
         };
-        let name = decode(name_raw).map_err(|_| AppError::bad_request("A field name is not valid text."))?;
+        let name = decode(name_raw)
+            .map_err(|_| AppError::bad_request("A field name is not valid text."))?;
         if decode(value_raw).is_err() {
-            let shown: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+            let shown: String = name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(40)
+                .collect();
             let mut info = ErrorInfo::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_encoding",
                 format!("The field {shown} contains characters that are not valid text (UTF-8)."),
             );
             info.field = Some(shown);
-            return Err(AppError(info));
+            return Err(AppError::from(info));
         }
     }
     Ok(())
@@ -72,7 +82,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Form<T> {
         check_form_utf8(&bytes)?;
         serde_urlencoded::from_bytes::<T>(&bytes)
             .map(Form)
-            .map_err(|_| AppError::bad_request("The form could not be read; reload the page and try again."))
+            .map_err(|_| {
+                AppError::bad_request("The form could not be read; reload the page and try again.")
+            })
     }
 }
 
@@ -85,7 +97,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         if content_type(&req) != "application/json" {
-            return Err(AppError(ErrorInfo::new(
+            return Err(AppError::from(ErrorInfo::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Send the body as application/json.",
@@ -110,9 +122,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
                             field: path,
                             message: "This field has the wrong type.".into(),
                         }];
-                        Err(AppError(info))
+                        Err(AppError::from(info))
                     }
-                    _ => Err(AppError(ErrorInfo::new(
+                    _ => Err(AppError::from(ErrorInfo::new(
                         StatusCode::BAD_REQUEST,
                         "malformed_body",
                         "The body is not valid JSON of the expected shape.",
@@ -145,6 +157,12 @@ impl FromRequestParts<AppState> for Meta {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
-        Ok(Meta(parts.extensions.get::<RequestMeta>().cloned().unwrap_or_default()))
+        Ok(Meta(
+            parts
+                .extensions
+                .get::<RequestMeta>()
+                .cloned()
+                .unwrap_or_default(),
+        ))
     }
 }

@@ -43,9 +43,21 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.0005, 2.0, 14))
         });
         let mail = Family::<MailLabels, Gauge>::default();
-        registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route template", latency.clone());
-        registry.register("mail_outbox_messages", "Messages in the mail outbox by status", mail.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route template and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route template",
+            latency.clone(),
+        );
+        registry.register(
+            "mail_outbox_messages",
+            "Messages in the mail outbox by status",
+            mail.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,

@@ -52,15 +52,20 @@ fn unsafe_method(m: &Method) -> bool {
 
 /// Refuses requests a browser marked as coming from another site.
 fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-        if origin == "null" || origin_host != host {
+        // "null" is what a browser sends under a no-referrer policy or from a
+        // sandboxed frame: it proves nothing either way, and the token decides.
+        if origin != "null" && origin_host != host {
             return true;
         }
     }
@@ -75,12 +80,15 @@ fn form_field<'a>(body: &'a [u8], name: &str) -> Option<String> {
             return None;
         }
         let v = it.next().unwrap_or_default();
-        percent_encoding::percent_decode(v).decode_utf8().ok().map(|c| c.into_owned())
+        percent_encoding::percent_decode(v)
+            .decode_utf8()
+            .ok()
+            .map(|c| c.into_owned())
     })
 }
 
 fn error_response(info: ErrorInfo) -> Response {
-    crate::error::AppError(info).into_response()
+    crate::error::AppError::from(info).into_response()
 }
 
 /// The main request middleware.
@@ -94,7 +102,10 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let ip = client_ip(peer, req.headers(), &st.config.trusted_proxies);
     let meta = RequestMeta {
         request_id: request_id.clone(),
@@ -120,7 +131,9 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n > st.config.max_body_bytes);
     if too_large {
-        early = Some(error_response(ErrorInfo::for_status(StatusCode::PAYLOAD_TOO_LARGE)));
+        early = Some(error_response(ErrorInfo::for_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )));
     }
 
     // 1. Who is asking.
@@ -150,7 +163,9 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         } else if let Some(token) = cookie(req.headers(), st.session_cookie) {
             match st.services.session(token, meta.clone()).await {
                 Ok(Some(threshold_service::auth::SessionState::Full(p))) => auth = Auth::Full(p),
-                Ok(Some(threshold_service::auth::SessionState::Partial(p))) => auth = Auth::Partial(p),
+                Ok(Some(threshold_service::auth::SessionState::Partial(p))) => {
+                    auth = Auth::Partial(p)
+                }
                 Ok(None) => clear_session = true,
                 Err(e) => early = Some(crate::error::AppError::from(e).into_response()),
             }
@@ -207,7 +222,9 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
                     req = Request::from_parts(parts, Body::from(bytes));
                 }
                 Err(_) => {
-                    early = Some(error_response(ErrorInfo::for_status(StatusCode::PAYLOAD_TOO_LARGE)));
+                    early = Some(error_response(ErrorInfo::for_status(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                    )));
                     req = Request::from_parts(parts, Body::empty());
                 }
             }
@@ -272,10 +289,10 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
                 },
             )
         };
-        if let Some(secs) = info.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                out.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = info.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            out.headers_mut().insert(header::RETRY_AFTER, v);
         }
         for (k, v) in res.headers() {
             if k == header::WWW_AUTHENTICATE || k == header::SET_COOKIE {
@@ -290,8 +307,12 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
 
     // 5. Cookies.
     match res_session_cookie(&mut res) {
-        Some(SessionCookie::Set(token)) => append_cookie(&mut res, &set_cookie(st.session_cookie, &token, secure)),
-        Some(SessionCookie::Clear) => append_cookie(&mut res, &clear_cookie(st.session_cookie, secure)),
+        Some(SessionCookie::Set(token)) => {
+            append_cookie(&mut res, &set_cookie(st.session_cookie, &token, secure))
+        }
+        Some(SessionCookie::Clear) => {
+            append_cookie(&mut res, &clear_cookie(st.session_cookie, secure))
+        }
         None if clear_session => append_cookie(&mut res, &clear_cookie(st.session_cookie, secure)),
         None => {}
     }
@@ -310,10 +331,19 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
@@ -340,7 +370,9 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         .inc();
     st.metrics
         .latency
-        .get_or_create(&RouteLabels { route: route.clone() })
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
         .observe(elapsed.as_secs_f64());
     tracing::info!(
         request_id = %request_id,
@@ -365,13 +397,24 @@ fn append_cookie(res: &mut Response, value: &str) {
 
 /// `/metrics`: refreshes the outbox figures, then renders.
 pub async fn metrics(State(st): State<AppState>) -> Response {
-    if let Ok((queued, sent, failed)) = st.services.db.read(|c| threshold_store::outbox::counts(c)).await {
+    if let Ok((queued, sent, failed)) = st
+        .services
+        .db
+        .read(|c| threshold_store::outbox::counts(c))
+        .await
+    {
         for (s, n) in [("queued", queued), ("sent", sent), ("failed", failed)] {
-            st.metrics.mail.get_or_create(&MailLabels { status: s.into() }).set(n);
+            st.metrics
+                .mail
+                .get_or_create(&MailLabels { status: s.into() })
+                .set(n);
         }
     }
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         st.metrics.render(),
     )
         .into_response()
@@ -386,7 +429,10 @@ mod tests {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
-        assert_eq!(client_ip(Some(proxy), &h, &[proxy]), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            client_ip(Some(proxy), &h, &[proxy]),
+            Some("203.0.113.9".parse().unwrap())
+        );
         let stranger: IpAddr = "198.51.100.7".parse().unwrap();
         assert_eq!(client_ip(Some(stranger), &h, &[proxy]), Some(stranger));
     }

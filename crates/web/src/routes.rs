@@ -5,19 +5,22 @@
 //! table and proves each route refuses an anonymous caller and a caller of the
 //! wrong role.
 
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::Router;
 use threshold_domain::Permission;
 use threshold_domain::audit::AuditAction;
 use threshold_service::Actor;
 use threshold_service::audit::Entry;
 
 use crate::error::{AppError, ErrorInfo};
-use crate::pages::{account, admin_audit, admin_locations, admin_mail, admin_users, inquiries, portal, public, signin, staff};
+use crate::pages::{
+    account, admin_audit, admin_locations, admin_mail, admin_users, inquiries, portal, public,
+    signin, staff,
+};
 use crate::session::Auth;
 use crate::state::AppState;
 use crate::views::see_other;
@@ -58,8 +61,16 @@ fn page_home(auth: &Auth) -> &'static str {
     }
 }
 
-async fn guard(State((st, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {
-    let auth = req.extensions().get::<Auth>().cloned().unwrap_or(Auth::Anonymous);
+async fn guard(
+    State((st, access)): State<(AppState, Access)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let auth = req
+        .extensions()
+        .get::<Auth>()
+        .cloned()
+        .unwrap_or(Auth::Anonymous);
     let path = req.uri().path().to_owned();
     let api = api_path(&path);
     match (access, &auth) {
@@ -71,7 +82,11 @@ async fn guard(State((st, access)): State<(AppState, Access)>, req: Request, nex
             if p.can(perm) {
                 return next.run(req).await;
             }
-            let entry = Entry::denied(AuditAction::AccessDenied).detail(format!("{} {}", req.method(), matched(&req)));
+            let entry = Entry::denied(AuditAction::AccessDenied).detail(format!(
+                "{} {}",
+                req.method(),
+                matched(&req)
+            ));
             if let Err(e) = st.services.audit(Actor::User(p), entry).await {
                 return AppError::from(e).into_response();
             }
@@ -79,13 +94,21 @@ async fn guard(State((st, access)): State<(AppState, Access)>, req: Request, nex
         }
         (_, Auth::Partial(_)) if !api => see_other(page_home(&auth)),
         _ if api => {
-            let mut res = AppError(ErrorInfo::for_status(StatusCode::UNAUTHORIZED)).into_response();
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            let mut res =
+                AppError::from(ErrorInfo::for_status(StatusCode::UNAUTHORIZED)).into_response();
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             res
         }
         _ => {
             if req.method() == Method::GET {
-                see_other(&format!("/signin?next={}", percent_encoding::utf8_percent_encode(&path, percent_encoding::NON_ALPHANUMERIC)))
+                see_other(&format!(
+                    "/signin?next={}",
+                    percent_encoding::utf8_percent_encode(
+                        &path,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                ))
             } else {
                 see_other("/signin")
             }
@@ -125,75 +148,308 @@ async fn icon() -> Response {
 pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::*;
     use Permission::*;
-    let r = |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
-        (RouteSpec { method, path, access }, handler)
-    };
+    let r =
+        |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
+            (
+                RouteSpec {
+                    method,
+                    path,
+                    access,
+                },
+                handler,
+            )
+        };
     let g = Method::GET;
     let p = Method::POST;
     vec![
         // Public
         r(g.clone(), "/", Public, get(public::home)),
-        r(g.clone(), "/consultation", Public, get(public::consultation_form)),
-        r(p.clone(), "/consultation", Public, post(public::consultation_submit)),
-        r(g.clone(), "/consultation/received", Public, get(public::consultation_received)),
+        r(
+            g.clone(),
+            "/consultation",
+            Public,
+            get(public::consultation_form),
+        ),
+        r(
+            p.clone(),
+            "/consultation",
+            Public,
+            post(public::consultation_submit),
+        ),
+        r(
+            g.clone(),
+            "/consultation/received",
+            Public,
+            get(public::consultation_received),
+        ),
         r(g.clone(), "/signin", Public, get(signin::signin_form)),
         r(p.clone(), "/signin", Public, post(signin::signin_submit)),
-        r(g.clone(), "/password/forgot", Public, get(signin::forgot_form)),
-        r(p.clone(), "/password/forgot", Public, post(signin::forgot_submit)),
-        r(g.clone(), "/password/reset/{token}", Public, get(signin::reset_form)),
-        r(p.clone(), "/password/reset/{token}", Public, post(signin::reset_submit)),
-        r(g.clone(), "/invitation/{token}", Public, get(signin::invitation_form)),
-        r(p.clone(), "/invitation/{token}", Public, post(signin::invitation_submit)),
+        r(
+            g.clone(),
+            "/password/forgot",
+            Public,
+            get(signin::forgot_form),
+        ),
+        r(
+            p.clone(),
+            "/password/forgot",
+            Public,
+            post(signin::forgot_submit),
+        ),
+        r(
+            g.clone(),
+            "/password/reset/{token}",
+            Public,
+            get(signin::reset_form),
+        ),
+        r(
+            p.clone(),
+            "/password/reset/{token}",
+            Public,
+            post(signin::reset_submit),
+        ),
+        r(
+            g.clone(),
+            "/invitation/{token}",
+            Public,
+            get(signin::invitation_form),
+        ),
+        r(
+            p.clone(),
+            "/invitation/{token}",
+            Public,
+            post(signin::invitation_submit),
+        ),
         r(p.clone(), "/signout", Public, post(signin::signout)),
         r(g.clone(), "/static/style.css", Public, get(stylesheet)),
         r(g.clone(), "/static/icon.svg", Public, get(icon)),
         r(g.clone(), "/healthz", Public, get(api::healthz)),
         r(g.clone(), "/metrics", Public, get(middleware::metrics)),
         r(g.clone(), "/api/v1/openapi.json", Public, get(api::openapi)),
-        r(p.clone(), "/api/v1/inquiries", Public, post(api::create_inquiry)),
+        r(
+            p.clone(),
+            "/api/v1/inquiries",
+            Public,
+            post(api::create_inquiry),
+        ),
         // Half-way through signing in
         r(g.clone(), "/signin/code", Partial, get(signin::code_form)),
-        r(p.clone(), "/signin/code", Partial, post(signin::code_submit)),
+        r(
+            p.clone(),
+            "/signin/code",
+            Partial,
+            post(signin::code_submit),
+        ),
         r(g.clone(), "/signin/setup", Partial, get(signin::setup_form)),
-        r(p.clone(), "/signin/setup", Partial, post(signin::setup_submit)),
+        r(
+            p.clone(),
+            "/signin/setup",
+            Partial,
+            post(signin::setup_submit),
+        ),
         // Any signed-in person
         r(g.clone(), "/account", Signed, get(account::show)),
-        r(p.clone(), "/account/password", Signed, post(account::change_password)),
-        r(p.clone(), "/account/sign-out-everywhere", Signed, post(account::sign_out_everywhere)),
-        r(p.clone(), "/account/tokens/{id}/revoke", Signed, post(account::revoke_token)),
+        r(
+            p.clone(),
+            "/account/password",
+            Signed,
+            post(account::change_password),
+        ),
+        r(
+            p.clone(),
+            "/account/sign-out-everywhere",
+            Signed,
+            post(account::sign_out_everywhere),
+        ),
+        r(
+            p.clone(),
+            "/account/tokens/{id}/revoke",
+            Signed,
+            post(account::revoke_token),
+        ),
         // Staff
         r(g.clone(), "/staff", Perm(StaffArea), get(staff::home)),
-        r(g.clone(), "/inquiries", Perm(ViewInquiries), get(inquiries::queue)),
-        r(g.clone(), "/inquiries/new", Perm(RecordPhoneInquiry), get(inquiries::phone_form)),
-        r(p.clone(), "/inquiries/new", Perm(RecordPhoneInquiry), post(inquiries::phone_submit)),
-        r(g.clone(), "/inquiries/{id}", Perm(ViewInquiries), get(inquiries::detail)),
-        r(p.clone(), "/inquiries/{id}/assign", Perm(ManageInquiries), post(inquiries::assign)),
-        r(p.clone(), "/inquiries/{id}/contact", Perm(ManageInquiries), post(inquiries::contact)),
-        r(p.clone(), "/inquiries/{id}/status", Perm(ManageInquiries), post(inquiries::status)),
-        r(p.clone(), "/inquiries/{id}/convert", Perm(ConvertInquiry), post(inquiries::convert)),
-        r(p.clone(), "/inquiries/{id}/invitation/resend", Perm(ConvertInquiry), post(inquiries::resend)),
-        r(p.clone(), "/inquiries/{id}/invitation/revoke", Perm(ConvertInquiry), post(inquiries::revoke)),
-        r(g.clone(), "/api/v1/inquiries", Perm(ViewInquiries), get(api::list_inquiries)),
-        r(g.clone(), "/api/v1/inquiries/{id}", Perm(ViewInquiries), get(api::get_inquiry)),
+        r(
+            g.clone(),
+            "/inquiries",
+            Perm(ViewInquiries),
+            get(inquiries::queue),
+        ),
+        r(
+            g.clone(),
+            "/inquiries/new",
+            Perm(RecordPhoneInquiry),
+            get(inquiries::phone_form),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/new",
+            Perm(RecordPhoneInquiry),
+            post(inquiries::phone_submit),
+        ),
+        r(
+            g.clone(),
+            "/inquiries/{id}",
+            Perm(ViewInquiries),
+            get(inquiries::detail),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/{id}/assign",
+            Perm(ManageInquiries),
+            post(inquiries::assign),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/{id}/contact",
+            Perm(ManageInquiries),
+            post(inquiries::contact),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/{id}/status",
+            Perm(ManageInquiries),
+            post(inquiries::status),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/{id}/convert",
+            Perm(ConvertInquiry),
+            post(inquiries::convert),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/{id}/invitation/resend",
+            Perm(ConvertInquiry),
+            post(inquiries::resend),
+        ),
+        r(
+            p.clone(),
+            "/inquiries/{id}/invitation/revoke",
+            Perm(ConvertInquiry),
+            post(inquiries::revoke),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/inquiries",
+            Perm(ViewInquiries),
+            get(api::list_inquiries),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/inquiries/{id}",
+            Perm(ViewInquiries),
+            get(api::get_inquiry),
+        ),
         // Administration
-        r(g.clone(), "/admin/users", Perm(ManageUsers), get(admin_users::list)),
-        r(g.clone(), "/admin/users/new", Perm(ManageUsers), get(admin_users::new_form)),
-        r(p.clone(), "/admin/users/new", Perm(ManageUsers), post(admin_users::create)),
-        r(g.clone(), "/admin/users/{id}", Perm(ManageUsers), get(admin_users::show)),
-        r(p.clone(), "/admin/users/{id}/roles", Perm(ManageUsers), post(admin_users::set_roles)),
-        r(p.clone(), "/admin/users/{id}/deactivate", Perm(ManageUsers), post(admin_users::deactivate)),
-        r(p.clone(), "/admin/users/{id}/reactivate", Perm(ManageUsers), post(admin_users::reactivate)),
-        r(p.clone(), "/admin/users/{id}/reset-second-factor", Perm(ManageUsers), post(admin_users::reset_factor)),
-        r(p.clone(), "/admin/users/{id}/invitation", Perm(ManageUsers), post(admin_users::invite)),
-        r(g.clone(), "/admin/locations", Perm(ManageLocations), get(admin_locations::list)),
-        r(p.clone(), "/admin/locations", Perm(ManageLocations), post(admin_locations::create)),
-        r(g.clone(), "/admin/locations/{id}", Perm(ManageLocations), get(admin_locations::show)),
-        r(p.clone(), "/admin/locations/{id}", Perm(ManageLocations), post(admin_locations::update)),
-        r(p.clone(), "/admin/locations/{id}/rooms", Perm(ManageLocations), post(admin_locations::add_room)),
-        r(p.clone(), "/admin/locations/{id}/rooms/{room}", Perm(ManageLocations), post(admin_locations::update_room)),
-        r(g.clone(), "/admin/audit", Perm(ViewAudit), get(admin_audit::list)),
-        r(g.clone(), "/admin/mail", Perm(ViewMailOutbox), get(admin_mail::list)),
-        r(p.clone(), "/admin/mail/{id}/retry", Perm(ViewMailOutbox), post(admin_mail::retry)),
+        r(
+            g.clone(),
+            "/admin/users",
+            Perm(ManageUsers),
+            get(admin_users::list),
+        ),
+        r(
+            g.clone(),
+            "/admin/users/new",
+            Perm(ManageUsers),
+            get(admin_users::new_form),
+        ),
+        r(
+            p.clone(),
+            "/admin/users/new",
+            Perm(ManageUsers),
+            post(admin_users::create),
+        ),
+        r(
+            g.clone(),
+            "/admin/users/{id}",
+            Perm(ManageUsers),
+            get(admin_users::show),
+        ),
+        r(
+            p.clone(),
+            "/admin/users/{id}/roles",
+            Perm(ManageUsers),
+            post(admin_users::set_roles),
+        ),
+        r(
+            p.clone(),
+            "/admin/users/{id}/deactivate",
+            Perm(ManageUsers),
+            post(admin_users::deactivate),
+        ),
+        r(
+            p.clone(),
+            "/admin/users/{id}/reactivate",
+            Perm(ManageUsers),
+            post(admin_users::reactivate),
+        ),
+        r(
+            p.clone(),
+            "/admin/users/{id}/reset-second-factor",
+            Perm(ManageUsers),
+            post(admin_users::reset_factor),
+        ),
+        r(
+            p.clone(),
+            "/admin/users/{id}/invitation",
+            Perm(ManageUsers),
+            post(admin_users::invite),
+        ),
+        r(
+            g.clone(),
+            "/admin/locations",
+            Perm(ManageLocations),
+            get(admin_locations::list),
+        ),
+        r(
+            p.clone(),
+            "/admin/locations",
+            Perm(ManageLocations),
+            post(admin_locations::create),
+        ),
+        r(
+            g.clone(),
+            "/admin/locations/{id}",
+            Perm(ManageLocations),
+            get(admin_locations::show),
+        ),
+        r(
+            p.clone(),
+            "/admin/locations/{id}",
+            Perm(ManageLocations),
+            post(admin_locations::update),
+        ),
+        r(
+            p.clone(),
+            "/admin/locations/{id}/rooms",
+            Perm(ManageLocations),
+            post(admin_locations::add_room),
+        ),
+        r(
+            p.clone(),
+            "/admin/locations/{id}/rooms/{room}",
+            Perm(ManageLocations),
+            post(admin_locations::update_room),
+        ),
+        r(
+            g.clone(),
+            "/admin/audit",
+            Perm(ViewAudit),
+            get(admin_audit::list),
+        ),
+        r(
+            g.clone(),
+            "/admin/mail",
+            Perm(ViewMailOutbox),
+            get(admin_mail::list),
+        ),
+        r(
+            p.clone(),
+            "/admin/mail/{id}/retry",
+            Perm(ViewMailOutbox),
+            post(admin_mail::retry),
+        ),
         // Clients
         r(g, "/portal", Perm(ClientPortal), get(portal::home)),
     ]
@@ -218,6 +474,8 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), middleware::context))
-        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
         .with_state(state)
 }

@@ -39,7 +39,8 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(services: Services, config: WebConfig) -> Self {
-        let per_hour = NonZeroU32::new(config.public_requests_per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_hour =
+            NonZeroU32::new(config.public_requests_per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_hour(per_hour).allow_burst(per_hour);
         let csrf_key = services.cipher.derive("threshold csrf v1");
         let (session_cookie, csrf_cookie) = if config.behind_tls {

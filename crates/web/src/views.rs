@@ -60,9 +60,21 @@ impl FromRequestParts<AppState> for PageCtx {
             .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("done=")))
             .and_then(notice_text);
         Ok(Self {
-            auth: parts.extensions.get::<Auth>().cloned().unwrap_or(Auth::Anonymous),
-            csrf: parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default(),
-            meta: parts.extensions.get::<RequestMeta>().cloned().unwrap_or_default(),
+            auth: parts
+                .extensions
+                .get::<Auth>()
+                .cloned()
+                .unwrap_or(Auth::Anonymous),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+            meta: parts
+                .extensions
+                .get::<RequestMeta>()
+                .cloned()
+                .unwrap_or_default(),
             path: parts.uri.path().to_owned(),
             clinic_name: state.services.settings.clinic_name.clone(),
             notice: done,
@@ -85,13 +97,17 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "created" => "Created.",
         "deactivated" => "The account was deactivated; its sessions and tokens ended.",
         "reactivated" => "The account was reactivated.",
-        "factor-reset" => "The second factor was reset; they will set up a new one at their next sign-in.",
+        "factor-reset" => {
+            "The second factor was reset; they will set up a new one at their next sign-in."
+        }
         "roles" => "The roles were saved.",
         "password" => "Your password was changed. Your other sessions were signed out.",
         "token-revoked" => "The token was revoked.",
         "retried" => "The message will be sent again.",
         "signed-out" => "You are signed out.",
-        "reset-sent" => "If an account uses that address, we sent it a link to reset the password. It works for one hour.",
+        "reset-sent" => {
+            "If an account uses that address, we sent it a link to reset the password. It works for one hour."
+        }
         "password-reset" => "Your password was changed. Sign in with the new one.",
         _ => return None,
     })
@@ -100,7 +116,15 @@ fn notice_text(key: &str) -> Option<&'static str> {
 impl PageCtx {
     /// The layout for a page titled `title`.
     pub fn chrome(&self, title: impl Into<String>) -> Chrome {
-        chrome(&self.auth, &self.csrf, &self.meta, &self.clinic_name, &self.path, title.into(), self.notice)
+        chrome(
+            &self.auth,
+            &self.csrf,
+            &self.meta,
+            &self.clinic_name,
+            &self.path,
+            title.into(),
+            self.notice,
+        )
     }
 }
 
@@ -115,8 +139,16 @@ pub fn chrome(
 ) -> Chrome {
     let mut nav = Vec::new();
     let mut add = |href: &'static str, label: &'static str| {
-        let current = if href == "/" { path == "/" } else { path == href || path.starts_with(&format!("{href}/")) };
-        nav.push(NavItem { href, label, current });
+        let current = if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        };
+        nav.push(NavItem {
+            href,
+            label,
+            current,
+        });
     };
     let (user_name, signed_in) = match auth {
         Auth::Full(p) => {
@@ -179,7 +211,7 @@ pub fn page_with<T: Template>(status: StatusCode, t: &T) -> Response {
         Err(e) => {
             let mut err = crate::error::ErrorInfo::for_status(StatusCode::INTERNAL_SERVER_ERROR);
             err.internal = Some(format!("template: {e}"));
-            AppError(err).into_response()
+            AppError::from(err).into_response()
         }
     }
 }
@@ -199,7 +231,10 @@ pub struct Errors(pub Vec<FieldError>);
 
 impl Errors {
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()

@@ -1,8 +1,10 @@
 //! The first flow end to end over HTTP: a visitor asks for a consultation, a
 //! coordinator works it and converts it, the client accepts the invitation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use threshold_domain::Role;
-use threshold_testkit::{TestApp, app_test, link_in, location};
+use threshold_testkit::{app_test, link_in, location};
 
 app_test!(
     async fn a_request_becomes_a_client_with_a_portal(app: TestApp) {
@@ -19,7 +21,10 @@ app_test!(
                     ("email", "ada@example.org"),
                     ("phone", ""),
                     ("preferred_contact", "email"),
-                    ("reason", "Years of depression; my psychiatrist suggested KAP."),
+                    (
+                        "reason",
+                        "Years of depression; my psychiatrist suggested KAP.",
+                    ),
                     ("heard_from", "My psychiatrist"),
                     ("consent_to_contact", "yes"),
                 ],
@@ -28,9 +33,15 @@ app_test!(
         assert_eq!(res.status(), 303);
         assert_eq!(location(&res), "/consultation/received");
         assert_eq!(app.count("select count(*) from inquiries").await, 1);
-        let confirmation = app.last_mail_to("ada@example.org").await.expect("confirmation queued");
+        let confirmation = app
+            .last_mail_to("ada@example.org")
+            .await
+            .expect("confirmation queued");
         assert!(confirmation.subject.contains("we received your request"));
-        assert!(!confirmation.body_text.contains("depression"), "mail carries no health information");
+        assert!(
+            !confirmation.body_text.contains("depression"),
+            "mail carries no health information"
+        );
 
         let (_, coordinator) = app.signed_in_as(&[Role::Coordinator]).await;
         let (status, queue) = coordinator.get_text("/inquiries").await;
@@ -39,17 +50,23 @@ app_test!(
         let id: String = app
             .services
             .db
-            .read(|c| c.query_one("select id from inquiries", &[])?.get::<String>(0))
+            .read(|c| {
+                c.query_one("select id from inquiries", &[])?
+                    .get::<String>(0)
+            })
             .await
             .unwrap();
         let (status, page) = coordinator.get_text(&format!("/inquiries/{id}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("Years of depression"));
 
-        let res = coordinator.post_form(&format!("/inquiries/{id}/convert"), &[]).await;
+        let res = coordinator
+            .post_form(&format!("/inquiries/{id}/convert"), &[])
+            .await;
         assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
         let invitation = app.last_mail_to("ada@example.org").await.unwrap();
-        let link = link_in(&invitation.body_text, &app.url("/invitation/")).expect("invitation link");
+        let link =
+            link_in(&invitation.body_text, &app.url("/invitation/")).expect("invitation link");
         let path = link.trim_start_matches(&app.addr).to_owned();
 
         let client = app.client();
@@ -57,7 +74,13 @@ app_test!(
         assert_eq!(status, 200);
         assert!(page.contains("Welcome, Ada Lovelace"));
         let res = client
-            .post_form(&path, &[("password", "a long client passphrase"), ("password_confirm", "a long client passphrase")])
+            .post_form(
+                &path,
+                &[
+                    ("password", "a long client passphrase"),
+                    ("password_confirm", "a long client passphrase"),
+                ],
+            )
             .await;
         assert_eq!(res.status(), 303);
         assert_eq!(location(&res), "/portal");

@@ -4,6 +4,7 @@
 
 use threshold_domain::ids::TokenId;
 use threshold_service::Actor;
+use threshold_store::tokens::TokenRow;
 
 use super::{public_url, when};
 use crate::config::Config;
@@ -45,6 +46,10 @@ pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
         _ => None,
     };
     let services = context::services(config, &public_url(config)).await?;
+    let not_found = match &cmd {
+        TokenCommand::Revoke { .. } => "no token has this id",
+        _ => "no account has this e-mail address",
+    };
     let result = match cmd {
         TokenCommand::Create { email, name } => services
             .create_token(Actor::Operator, &email, &name)
@@ -54,33 +59,34 @@ pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
                 eprintln!("created token {id}; it is shown only now, so store it safely");
             }),
         TokenCommand::Revoke { .. } => match revoke_id {
-            Some(id) => services.revoke_token_as_operator(id).await.map(|()| {
-                eprintln!("revoked token {id}");
-            }),
+            Some(id) => services
+                .revoke_token_as_operator(id)
+                .await
+                .map(|()| eprintln!("revoked token {id}")),
             None => Ok(()),
         },
-        TokenCommand::List { email } => services.tokens_of(&email).await.map(|tokens| {
-            println!(
-                "{:<36}  {:<24}  {:<20}  {:<20}  REVOKED",
-                "ID", "NAME", "CREATED", "LAST USED"
-            );
-            for t in tokens {
-                println!(
-                    "{:<36}  {:<24}  {:<20}  {:<20}  {}",
-                    t.id,
-                    t.name,
-                    when(t.created_at),
-                    t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
-                    t.revoked_at.map(when).unwrap_or_else(|| "no".into()),
-                );
-            }
-        }),
+        TokenCommand::List { email } => services.tokens_of(&email).await.map(print_tokens),
     };
     services.db.close().await;
     match result {
-        Err(threshold_service::Error::NotFound) => {
-            anyhow::bail!("not found: no such token, or no account with that e-mail address")
-        }
+        Err(threshold_service::Error::NotFound) => anyhow::bail!("not found: {not_found}"),
         other => Ok(other?),
+    }
+}
+
+fn print_tokens(tokens: Vec<TokenRow>) {
+    println!(
+        "{:<36}  {:<24}  {:<20}  {:<20}  REVOKED",
+        "ID", "NAME", "CREATED", "LAST USED"
+    );
+    for t in tokens {
+        println!(
+            "{:<36}  {:<24}  {:<20}  {:<20}  {}",
+            t.id,
+            t.name,
+            when(t.created_at),
+            t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+            t.revoked_at.map(when).unwrap_or_else(|| "no".into()),
+        );
     }
 }

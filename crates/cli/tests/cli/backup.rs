@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use crate::support::{Sandbox, assert_exit, stderr};
 
 #[test]

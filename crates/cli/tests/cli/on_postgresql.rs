@@ -1,6 +1,8 @@
 //! The same operator story on PostgreSQL, on a database of its own on the server
 //! named by `THRESHOLD_TEST_POSTGRES_URL` (skipped without it, except under CI=true).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use crate::support::{PASSWORD, Sandbox, assert_exit, stderr, stdout};
 
 /// A fresh PostgreSQL database, dropped afterwards.

@@ -1,5 +1,7 @@
 //! A folder and a database per test, and helpers to run the binary in it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use crate::support::{PASSWORD, Sandbox, assert_exit, count, stderr, stdout};
 
 #[test]

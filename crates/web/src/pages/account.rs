@@ -32,14 +32,25 @@ impl AccountPage {
     }
 }
 
-async fn render(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, status: StatusCode, errors: Errors) -> AppResult {
+async fn render(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &threshold_service::Principal,
+    status: StatusCode,
+    errors: Errors,
+) -> AppResult {
     let (user, recovery_left) = st.services.my_account(p).await?;
     let tokens = st.services.my_tokens(p).await?;
     Ok(page_with(
         status,
         &AccountPage {
             chrome: ctx.chrome("Your account"),
-            roles: user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+            roles: user
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", "),
             user,
             recovery_left,
             tokens,
@@ -68,11 +79,25 @@ pub async fn change_password(
 ) -> AppResult {
     match st
         .services
-        .change_password(&p, f.current_password, &f.new_password, &f.new_password_confirm)
+        .change_password(
+            &p,
+            f.current_password,
+            &f.new_password,
+            &f.new_password_confirm,
+        )
         .await
     {
         Ok(()) => Ok(see_other("/account?done=password")),
-        Err(Error::Invalid(inv)) => render(&st, &ctx, &p, StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render(
+                &st,
+                &ctx,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -84,7 +109,11 @@ pub async fn sign_out_everywhere(State(st): State<AppState>, Signed(p): Signed) 
     Ok(res)
 }
 
-pub async fn revoke_token(State(st): State<AppState>, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id: TokenId = id.parse().map_err(|_| AppError::not_found())?;
     st.services.revoke_own_token(&p, id).await?;
     Ok(see_other("/account?done=token-revoked"))

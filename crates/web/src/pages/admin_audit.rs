@@ -51,8 +51,17 @@ fn parse(p: &AuditParams) -> Result<AuditFilter, AppError> {
     };
     let action = match p.action.as_str() {
         "" => None,
-        a if a.len() <= 60 && a.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '-') => Some(a.to_owned()),
-        _ => return Err(AppError::bad_request("action must be an action name such as inquiry.viewed, or a prefix such as inquiry.")),
+        a if a.len() <= 60
+            && a.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '-') =>
+        {
+            Some(a.to_owned())
+        }
+        _ => {
+            return Err(AppError::bad_request(
+                "action must be an action name such as inquiry.viewed, or a prefix such as inquiry.",
+            ));
+        }
     };
     let client = match p.client.as_str() {
         "" => None,
@@ -65,7 +74,10 @@ fn parse(p: &AuditParams) -> Result<AuditFilter, AppError> {
     let to = day_start("to", &p.to)?.map(|t| t + 86_400_000);
     let before = match p.before.as_str() {
         "" => None,
-        s => Some(s.parse::<i64>().map_err(|_| AppError::bad_request("before must be an entry number"))?),
+        s => Some(
+            s.parse::<i64>()
+                .map_err(|_| AppError::bad_request("before must be an entry number"))?,
+        ),
     };
     Ok(AuditFilter {
         actor_user_id: id("actor", &p.actor)?,
@@ -95,11 +107,18 @@ impl AuditPage {
     }
 }
 
-pub async fn list(State(st): State<AppState>, ctx: PageCtx, Signed(pr): Signed, Query(p): Query<AuditParams>) -> AppResult {
+pub async fn list(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(pr): Signed,
+    Query(p): Query<AuditParams>,
+) -> AppResult {
     let filter = parse(&p)?;
     let rows = st.services.audit_search(&pr, filter, PAGE).await?;
     let older = (rows.len() as i64 == PAGE).then(|| {
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
         format!(
             "/admin/audit?actor={}&action={}&client={}&subject={}&from={}&to={}&before={}",
             enc(&p.actor),

@@ -45,7 +45,14 @@ struct LocationsPage {
     errors: Errors,
 }
 
-async fn render_list(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, status: StatusCode, f: LocationFields, errors: Errors) -> AppResult {
+async fn render_list(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &threshold_service::Principal,
+    status: StatusCode,
+    f: LocationFields,
+    errors: Errors,
+) -> AppResult {
     let locations = st.services.locations(p).await?;
     Ok(page_with(
         status,
@@ -59,13 +66,40 @@ async fn render_list(st: &AppState, ctx: &PageCtx, p: &threshold_service::Princi
 }
 
 pub async fn list(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
-    render_list(&st, &ctx, &p, StatusCode::OK, LocationFields::default(), Errors::default()).await
+    render_list(
+        &st,
+        &ctx,
+        &p,
+        StatusCode::OK,
+        LocationFields::default(),
+        Errors::default(),
+    )
+    .await
 }
 
-pub async fn create(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Form(f): Form<LocationFields>) -> AppResult {
-    match st.services.create_location(Actor::User(&p), &f.form(true)).await {
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Form(f): Form<LocationFields>,
+) -> AppResult {
+    match st
+        .services
+        .create_location(Actor::User(&p), &f.form(true))
+        .await
+    {
         Ok(id) => Ok(see_other(&format!("/admin/locations/{id}?done=created"))),
-        Err(Error::Invalid(inv)) => render_list(&st, &ctx, &p, StatusCode::UNPROCESSABLE_ENTITY, f, Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render_list(
+                &st,
+                &ctx,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f,
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -128,9 +162,23 @@ async fn render_one(
     ))
 }
 
-pub async fn show(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
-    render_one(&st, &ctx, &p, id, StatusCode::OK, RoomFields::default(), Errors::default()).await
+    render_one(
+        &st,
+        &ctx,
+        &p,
+        id,
+        StatusCode::OK,
+        RoomFields::default(),
+        Errors::default(),
+    )
+    .await
 }
 
 pub async fn update(
@@ -143,7 +191,18 @@ pub async fn update(
     let id = parse_id(&id)?;
     match st.services.update_location(&p, id, &f.form(false)).await {
         Ok(()) => Ok(see_other(&format!("/admin/locations/{id}?done=saved"))),
-        Err(Error::Invalid(inv)) => render_one(&st, &ctx, &p, id, StatusCode::UNPROCESSABLE_ENTITY, RoomFields::default(), Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render_one(
+                &st,
+                &ctx,
+                &p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                RoomFields::default(),
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -156,9 +215,24 @@ pub async fn add_room(
     Form(f): Form<RoomFields>,
 ) -> AppResult {
     let id = parse_id(&id)?;
-    match st.services.create_room(Actor::User(&p), id, &f.form(true)).await {
+    match st
+        .services
+        .create_room(Actor::User(&p), id, &f.form(true))
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/admin/locations/{id}?done=created"))),
-        Err(Error::Invalid(inv)) => render_one(&st, &ctx, &p, id, StatusCode::UNPROCESSABLE_ENTITY, f, Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render_one(
+                &st,
+                &ctx,
+                &p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f,
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -174,7 +248,18 @@ pub async fn update_room(
     let room: RoomId = room.parse().map_err(|_| AppError::not_found())?;
     match st.services.update_room(&p, id, room, &f.form(false)).await {
         Ok(()) => Ok(see_other(&format!("/admin/locations/{id}?done=saved"))),
-        Err(Error::Invalid(inv)) => render_one(&st, &ctx, &p, id, StatusCode::UNPROCESSABLE_ENTITY, RoomFields::default(), Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render_one(
+                &st,
+                &ctx,
+                &p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                RoomFields::default(),
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

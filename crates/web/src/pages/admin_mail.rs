@@ -39,10 +39,18 @@ impl MailPage {
     }
 }
 
-pub async fn list(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Query(q): Query<MailParams>) -> AppResult {
+pub async fn list(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Query(q): Query<MailParams>,
+) -> AppResult {
     let status = match q.status.as_str() {
         "" => None,
-        s => Some(MailStatus::parse(s).ok_or_else(|| AppError::bad_request("status must be queued, sent or failed"))?),
+        s => Some(
+            MailStatus::parse(s)
+                .ok_or_else(|| AppError::bad_request("status must be queued, sent or failed"))?,
+        ),
     };
     let page_no = match q.page.as_str() {
         "" => 1,
@@ -65,7 +73,11 @@ pub async fn list(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Q
     }))
 }
 
-pub async fn retry(State(st): State<AppState>, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn retry(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id: MailId = id.parse().map_err(|_| AppError::not_found())?;
     st.services.retry_mail(&p, id).await?;
     Ok(see_other("/admin/mail?done=retried"))

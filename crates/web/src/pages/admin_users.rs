@@ -32,7 +32,11 @@ fn role_boxes(selected: &[String]) -> Vec<RoleBox> {
 }
 
 fn role_labels(u: &UserRow) -> String {
-    u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
+    u.roles
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Template)]
@@ -78,11 +82,17 @@ pub async fn new_form(ctx: PageCtx) -> axum::response::Response {
 
 /// A form with repeated `role` fields: read them all.
 fn roles_from(body: &[(String, String)]) -> Vec<String> {
-    body.iter().filter(|(k, _)| k == "role").map(|(_, v)| v.clone()).collect()
+    body.iter()
+        .filter(|(k, _)| k == "role")
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 fn value(body: &[(String, String)], key: &str) -> String {
-    body.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    body.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 pub async fn create(
@@ -132,7 +142,14 @@ fn parse_id(id: &str) -> Result<UserId, AppError> {
     id.parse().map_err(|_| AppError::not_found())
 }
 
-async fn render_user(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, id: UserId, status: StatusCode, errors: Errors) -> AppResult {
+async fn render_user(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &threshold_service::Principal,
+    id: UserId,
+    status: StatusCode,
+    errors: Errors,
+) -> AppResult {
     let user = st.services.staff_member(p, id).await?;
     let selected: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
     Ok(page_with(
@@ -147,15 +164,37 @@ async fn render_user(st: &AppState, ctx: &PageCtx, p: &threshold_service::Princi
     ))
 }
 
-pub async fn show(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     render_user(&st, &ctx, &p, id, StatusCode::OK, Errors::default()).await
 }
 
-async fn after(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, id: UserId, r: Result<(), Error>, done: &str) -> AppResult {
+async fn after(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &threshold_service::Principal,
+    id: UserId,
+    r: Result<(), Error>,
+    done: &str,
+) -> AppResult {
     match r {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done={done}"))),
-        Err(Error::Invalid(inv)) => render_user(st, ctx, p, id, StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render_user(
+                st,
+                ctx,
+                p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(Error::Conflict(m)) => {
             render_user(
                 st,
@@ -163,7 +202,10 @@ async fn after(st: &AppState, ctx: &PageCtx, p: &threshold_service::Principal, i
                 p,
                 id,
                 StatusCode::CONFLICT,
-                Errors(vec![threshold_domain::FieldError { field: "actions".into(), message: m }]),
+                Errors(vec![threshold_domain::FieldError {
+                    field: "actions".into(),
+                    message: m,
+                }]),
             )
             .await
         }
@@ -179,29 +221,52 @@ pub async fn set_roles(
     Form(body): Form<Vec<(String, String)>>,
 ) -> AppResult {
     let id = parse_id(&id)?;
-    let r = st.services.set_staff_roles(&p, id, &roles_from(&body)).await;
+    let r = st
+        .services
+        .set_staff_roles(&p, id, &roles_from(&body))
+        .await;
     after(&st, &ctx, &p, id, r, "roles").await
 }
 
-pub async fn deactivate(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn deactivate(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.deactivate_user(&p, id).await;
     after(&st, &ctx, &p, id, r, "deactivated").await
 }
 
-pub async fn reactivate(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn reactivate(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.reactivate_user(&p, id).await;
     after(&st, &ctx, &p, id, r, "reactivated").await
 }
 
-pub async fn reset_factor(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn reset_factor(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.reset_second_factor(&p, id).await;
     after(&st, &ctx, &p, id, r, "factor-reset").await
 }
 
-pub async fn invite(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn invite(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.resend_staff_invitation(&p, id).await;
     after(&st, &ctx, &p, id, r, "invited").await

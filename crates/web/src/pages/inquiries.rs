@@ -36,7 +36,7 @@ fn bad(field: &str, message: &str) -> AppError {
         field: field.into(),
         message: message.into(),
     }];
-    AppError(i)
+    AppError::from(i)
 }
 
 /// Parses queue parameters against allow-lists; anything else is refused with
@@ -72,7 +72,12 @@ pub fn parse_queue(p: &QueueParams) -> Result<QueueQuery, AppError> {
         "" => 0,
         s => match s.parse::<i64>() {
             Ok(n) if (1..=200).contains(&n) => n,
-            _ => return Err(bad("per_page", "per_page must be a whole number from 1 to 200")),
+            _ => {
+                return Err(bad(
+                    "per_page",
+                    "per_page must be a whole number from 1 to 200",
+                ));
+            }
         },
     };
     if p.q.chars().count() > SEARCH_MAX {
@@ -114,7 +119,9 @@ impl QueuePageView {
         when(t)
     }
     fn link(&self, page: i64) -> String {
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
         format!(
             "/inquiries?status={}&sort={}&q={}{}&page={page}",
             enc(&self.status_param),
@@ -134,20 +141,48 @@ pub async fn queue(
     let q = parse_queue(&params)?;
     let mine = q.mine;
     let page_data = st.services.inquiry_queue(&p, q).await?;
-    let status_param = if params.status.is_empty() { "open".to_owned() } else { params.status.clone() };
-    let sort_param = if params.sort.is_empty() { "newest".to_owned() } else { params.sort.clone() };
+    let status_param = if params.status.is_empty() {
+        "open".to_owned()
+    } else {
+        params.status.clone()
+    };
+    let sort_param = if params.sort.is_empty() {
+        "newest".to_owned()
+    } else {
+        params.sort.clone()
+    };
     let mut statuses = vec![
-        Opt { value: "open", label: "Open (new, contacted, booked)", selected: false },
-        Opt { value: "all", label: "All", selected: false },
+        Opt {
+            value: "open",
+            label: "Open (new, contacted, booked)",
+            selected: false,
+        },
+        Opt {
+            value: "all",
+            label: "All",
+            selected: false,
+        },
     ];
-    statuses.extend(InquiryStatus::ALL.iter().map(|s| Opt { value: s.as_str(), label: s.label(), selected: false }));
+    statuses.extend(InquiryStatus::ALL.iter().map(|s| Opt {
+        value: s.as_str(),
+        label: s.label(),
+        selected: false,
+    }));
     for o in &mut statuses {
         o.selected = o.value == status_param;
     }
-    let sorts = [("newest", "Newest first"), ("oldest", "Oldest first"), ("name", "Name")]
-        .into_iter()
-        .map(|(v, l)| Opt { value: v, label: l, selected: v == sort_param })
-        .collect();
+    let sorts = [
+        ("newest", "Newest first"),
+        ("oldest", "Oldest first"),
+        ("name", "Name"),
+    ]
+    .into_iter()
+    .map(|(v, l)| Opt {
+        value: v,
+        label: l,
+        selected: v == sort_param,
+    })
+    .collect();
     Ok(page(&QueuePageView {
         chrome: ctx.chrome("Inquiries"),
         page: page_data,
@@ -203,7 +238,9 @@ impl InquiryView {
                 "Status changed from {} to {}{}",
                 h.from_status.map_or("?", |s| s.label()).to_lowercase(),
                 h.to_status.map_or("?", |s| s.label()).to_lowercase(),
-                h.closed_reason.map(|r| format!(" ({})", r.label().to_lowercase())).unwrap_or_default()
+                h.closed_reason
+                    .map(|r| format!(" ({})", r.label().to_lowercase()))
+                    .unwrap_or_default()
             ),
             EventKind::Converted => "Converted to a client".into(),
             EventKind::Invited => "Portal invitation sent".into(),
@@ -226,19 +263,35 @@ async fn render_detail(
     let statuses = InquiryStatus::ALL
         .iter()
         .filter(|s| current.can_change_to(**s))
-        .map(|s| Opt { value: s.as_str(), label: s.label(), selected: false })
+        .map(|s| Opt {
+            value: s.as_str(),
+            label: s.label(),
+            selected: false,
+        })
         .collect();
     let reasons = ClosedReason::ALL
         .iter()
-        .map(|r| Opt { value: r.as_str(), label: r.label(), selected: false })
+        .map(|r| Opt {
+            value: r.as_str(),
+            label: r.label(),
+            selected: false,
+        })
         .collect();
     let methods = ContactMethod::ALL
         .iter()
-        .map(|m| Opt { value: m.as_str(), label: m.label(), selected: *m == d.inquiry.preferred_contact })
+        .map(|m| Opt {
+            value: m.as_str(),
+            label: m.label(),
+            selected: *m == d.inquiry.preferred_contact,
+        })
         .collect();
     let outcomes = ContactOutcome::ALL
         .iter()
-        .map(|o| Opt { value: o.as_str(), label: o.label(), selected: false })
+        .map(|o| Opt {
+            value: o.as_str(),
+            label: o.label(),
+            selected: false,
+        })
         .collect();
     Ok(page_with(
         status,
@@ -257,7 +310,12 @@ async fn render_detail(
     ))
 }
 
-pub async fn detail(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn detail(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     render_detail(&st, &ctx, &p, id, StatusCode::OK, Errors::default()).await
 }
@@ -273,7 +331,17 @@ async fn act(
 ) -> AppResult {
     match result {
         Ok(()) => Ok(see_other(&format!("/inquiries/{id}?done={done}"))),
-        Err(Error::Invalid(inv)) => render_detail(st, ctx, p, id, StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            render_detail(
+                st,
+                ctx,
+                p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Errors(inv.0),
+            )
+            .await
+        }
         Err(Error::Conflict(m)) => {
             render_detail(
                 st,
@@ -281,7 +349,10 @@ async fn act(
                 p,
                 id,
                 StatusCode::CONFLICT,
-                Errors(vec![FieldError { field: "actions".into(), message: m }]),
+                Errors(vec![FieldError {
+                    field: "actions".into(),
+                    message: m,
+                }]),
             )
             .await
         }
@@ -308,7 +379,10 @@ pub async fn assign(
         s => match s.parse::<UserId>() {
             Ok(u) => Some(u),
             Err(_) => {
-                let e = threshold_domain::Invalid::field("assigned_to", "Choose an active coordinator or administrator.");
+                let e = threshold_domain::Invalid::field(
+                    "assigned_to",
+                    "Choose an active coordinator or administrator.",
+                );
                 return act(&st, &ctx, &p, id, Err(Error::Invalid(e)), "assigned").await;
             }
         },
@@ -333,7 +407,10 @@ pub async fn contact(
     Form(f): Form<ContactFields>,
 ) -> AppResult {
     let id = parse_id(&id)?;
-    let r = st.services.log_contact(&p, id, &f.method, &f.outcome, &f.note).await;
+    let r = st
+        .services
+        .log_contact(&p, id, &f.method, &f.outcome, &f.note)
+        .await;
     act(&st, &ctx, &p, id, r, "contact").await
 }
 
@@ -352,23 +429,41 @@ pub async fn status(
     Form(f): Form<StatusFields>,
 ) -> AppResult {
     let id = parse_id(&id)?;
-    let r = st.services.change_inquiry_status(&p, id, &f.status, &f.closed_reason).await;
+    let r = st
+        .services
+        .change_inquiry_status(&p, id, &f.status, &f.closed_reason)
+        .await;
     act(&st, &ctx, &p, id, r, "status").await
 }
 
-pub async fn convert(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn convert(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.convert_inquiry(&p, id).await.map(|_| ());
     act(&st, &ctx, &p, id, r, "converted").await
 }
 
-pub async fn resend(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn resend(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.resend_client_invitation(&p, id).await;
     act(&st, &ctx, &p, id, r, "invited").await
 }
 
-pub async fn revoke(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed, Path(id): Path<String>) -> AppResult {
+pub async fn revoke(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
     let id = parse_id(&id)?;
     let r = st.services.revoke_client_invitation(&p, id).await;
     act(&st, &ctx, &p, id, r, "revoked").await
@@ -391,7 +486,11 @@ pub async fn phone_submit(
     Signed(p): Signed,
     Form(f): Form<ConsultationFields>,
 ) -> AppResult {
-    match st.services.submit_inquiry(Actor::User(&p), &f.to_form()).await {
+    match st
+        .services
+        .submit_inquiry(Actor::User(&p), &f.to_form())
+        .await
+    {
         Ok(id) => Ok(see_other(&format!("/inquiries/{id}?done=recorded"))),
         Err(Error::Invalid(inv)) => Ok(page_with(
             StatusCode::UNPROCESSABLE_ENTITY,

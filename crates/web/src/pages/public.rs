@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use threshold_domain::inquiry::{ContactMethod, InquiryForm};
 use threshold_domain::Permission;
+use threshold_domain::inquiry::{ContactMethod, InquiryForm};
 use threshold_service::{Actor, Error};
 
 use crate::error::{AppError, AppResult};
@@ -107,12 +107,18 @@ pub async fn consultation_submit(
     Meta(meta): Meta,
     Form(f): Form<ConsultationFields>,
 ) -> AppResult {
-    if let Some(ip) = meta.source_ip.as_ref().and_then(|s| s.parse().ok()) {
-        if st.public_limiter.check_key(&ip).is_err() {
-            return Err(AppError::from(Error::RateLimited { retry_after_secs: 600 }));
-        }
+    if let Some(ip) = meta.source_ip.as_ref().and_then(|s| s.parse().ok())
+        && st.public_limiter.check_key(&ip).is_err()
+    {
+        return Err(AppError::from(Error::RateLimited {
+            retry_after_secs: 600,
+        }));
     }
-    match st.services.submit_inquiry(Actor::Anonymous(&meta), &f.to_form()).await {
+    match st
+        .services
+        .submit_inquiry(Actor::Anonymous(&meta), &f.to_form())
+        .await
+    {
         Ok(_) => Ok(see_other("/consultation/received")),
         Err(Error::Invalid(inv)) => Ok(page_with(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use threshold_domain::{FieldError, Permission};
-use threshold_service::auth::Next;
 use threshold_service::Error;
+use threshold_service::auth::Next;
 
 use crate::error::{AppError, AppResult, minutes};
 use crate::extract::{Form, Meta};
@@ -84,14 +84,24 @@ pub async fn signin_submit(
     if f.email.trim().is_empty() || f.password.is_empty() {
         let mut e = Vec::new();
         if f.email.trim().is_empty() {
-            e.push(FieldError { field: "email".into(), message: "Enter your email address.".into() });
+            e.push(FieldError {
+                field: "email".into(),
+                message: "Enter your email address.".into(),
+            });
         }
         if f.password.is_empty() {
-            e.push(FieldError { field: "password".into(), message: "Enter your password.".into() });
+            e.push(FieldError {
+                field: "password".into(),
+                message: "Enter your password.".into(),
+            });
         }
         return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, Errors(e)));
     }
-    match st.services.sign_in(&f.email, f.password.clone(), &meta).await {
+    match st
+        .services
+        .sign_in(&f.email, f.password.clone(), &meta)
+        .await
+    {
         Ok(s) => {
             let to = match s.next {
                 Next::Done => safe_next(&f.next).unwrap_or("/").to_owned(),
@@ -127,7 +137,9 @@ struct CodePage {
 
 pub async fn code_form(ctx: PageCtx) -> Response {
     match &ctx.auth {
-        Auth::Partial(p) if p.stage == threshold_store::sessions::Stage::Enrol => see_other("/signin/setup"),
+        Auth::Partial(p) if p.stage == threshold_store::sessions::Stage::Enrol => {
+            see_other("/signin/setup")
+        }
         _ => page(&CodePage {
             chrome: ctx.chrome("Enter your code"),
             errors: Errors::default(),
@@ -141,7 +153,11 @@ pub struct CodeFields {
     code: String,
 }
 
-pub async fn code_submit(State(st): State<AppState>, ctx: PageCtx, Form(f): Form<CodeFields>) -> AppResult {
+pub async fn code_submit(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Form(f): Form<CodeFields>,
+) -> AppResult {
     let Auth::Partial(partial) = &ctx.auth else {
         return Ok(see_other("/signin"));
     };
@@ -155,20 +171,36 @@ pub async fn code_submit(State(st): State<AppState>, ctx: PageCtx, Form(f): Form
         )
     };
     if f.code.trim().is_empty() {
-        return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, field("code", "Enter the code from your authenticator app.")));
+        return Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field("code", "Enter the code from your authenticator app."),
+        ));
     }
     match st.services.second_factor(partial, &f.code).await {
         Ok(token) => {
-            let home = if partial.roles.allows(Permission::StaffArea) { "/staff" } else { "/portal" };
+            let home = if partial.roles.allows(Permission::StaffArea) {
+                "/staff"
+            } else {
+                "/portal"
+            };
             Ok(with_cookie(see_other(home), SessionCookie::Set(token)))
         }
         Err(Error::BadCode) => Ok(again(
             StatusCode::UNPROCESSABLE_ENTITY,
-            field("code", "That code is not right. Enter the 6-digit code your app shows now, or one of your recovery codes."),
+            field(
+                "code",
+                "That code is not right. Enter the 6-digit code your app shows now, or one of your recovery codes.",
+            ),
         )),
         Err(Error::RateLimited { retry_after_secs }) => Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
-            field("code", format!("Too many wrong codes. Wait {} and try again.", minutes(retry_after_secs))),
+            field(
+                "code",
+                format!(
+                    "Too many wrong codes. Wait {} and try again.",
+                    minutes(retry_after_secs)
+                ),
+            ),
         )),
         Err(e) => Err(e.into()),
     }
@@ -225,13 +257,21 @@ struct RecoveryPage {
     home: &'static str,
 }
 
-pub async fn setup_submit(State(st): State<AppState>, ctx: PageCtx, Form(f): Form<CodeFields>) -> AppResult {
+pub async fn setup_submit(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Form(f): Form<CodeFields>,
+) -> AppResult {
     let Auth::Partial(partial) = &ctx.auth else {
         return Ok(see_other("/signin"));
     };
     match st.services.confirm_enrolment(partial, &f.code).await {
         Ok((token, codes)) => {
-            let home = if partial.roles.allows(Permission::StaffArea) { "/staff" } else { "/portal" };
+            let home = if partial.roles.allows(Permission::StaffArea) {
+                "/staff"
+            } else {
+                "/portal"
+            };
             let res = page(&RecoveryPage {
                 chrome: ctx.chrome("Save your recovery codes"),
                 codes,
@@ -239,7 +279,9 @@ pub async fn setup_submit(State(st): State<AppState>, ctx: PageCtx, Form(f): For
             });
             Ok(with_cookie(res, SessionCookie::Set(token)))
         }
-        Err(Error::Invalid(inv)) => setup_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await,
+        Err(Error::Invalid(inv)) => {
+            setup_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -255,7 +297,10 @@ pub async fn signout(State(st): State<AppState>, ctx: PageCtx) -> AppResult {
         Auth::Partial(p) => st.services.abandon_partial(p).await?,
         Auth::Anonymous => {}
     }
-    Ok(with_cookie(see_other("/signin?done=signed-out"), SessionCookie::Clear))
+    Ok(with_cookie(
+        see_other("/signin?done=signed-out"),
+        SessionCookie::Clear,
+    ))
 }
 
 #[derive(Template)]
@@ -286,10 +331,12 @@ pub async fn forgot_submit(
     Meta(meta): Meta,
     Form(f): Form<ForgotFields>,
 ) -> AppResult {
-    if let Some(ip) = meta.source_ip.as_ref().and_then(|s| s.parse().ok()) {
-        if st.public_limiter.check_key(&ip).is_err() {
-            return Err(AppError::from(Error::RateLimited { retry_after_secs: 600 }));
-        }
+    if let Some(ip) = meta.source_ip.as_ref().and_then(|s| s.parse().ok())
+        && st.public_limiter.check_key(&ip).is_err()
+    {
+        return Err(AppError::from(Error::RateLimited {
+            retry_after_secs: 600,
+        }));
     }
     match st.services.request_password_reset(&f.email, &meta).await {
         Ok(()) => Ok(see_other("/signin?done=reset-sent")),
@@ -317,7 +364,11 @@ struct SetPasswordPage {
     errors: Errors,
 }
 
-pub async fn reset_form(State(st): State<AppState>, ctx: PageCtx, Path(token): Path<String>) -> AppResult {
+pub async fn reset_form(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(token): Path<String>,
+) -> AppResult {
     if !st.services.reset_link_valid(&token).await? {
         return Err(Error::LinkExpired.into());
     }
@@ -346,8 +397,15 @@ pub async fn reset_submit(
     Path(token): Path<String>,
     Form(f): Form<PasswordFields>,
 ) -> AppResult {
-    match st.services.reset_password(&token, &f.password, &f.password_confirm, &meta).await {
-        Ok(()) => Ok(with_cookie(see_other("/signin?done=password-reset"), SessionCookie::Clear)),
+    match st
+        .services
+        .reset_password(&token, &f.password, &f.password_confirm, &meta)
+        .await
+    {
+        Ok(()) => Ok(with_cookie(
+            see_other("/signin?done=password-reset"),
+            SessionCookie::Clear,
+        )),
         Err(Error::Invalid(inv)) => Ok(page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SetPasswordPage {
@@ -364,7 +422,13 @@ pub async fn reset_submit(
     }
 }
 
-fn invitation_page(chrome: Chrome, token: &str, name: &str, email: &str, errors: Errors) -> SetPasswordPage {
+fn invitation_page(
+    chrome: Chrome,
+    token: &str,
+    name: &str,
+    email: &str,
+    errors: Errors,
+) -> SetPasswordPage {
     SetPasswordPage {
         chrome,
         heading: format!("Welcome, {name}"),
@@ -376,9 +440,19 @@ fn invitation_page(chrome: Chrome, token: &str, name: &str, email: &str, errors:
     }
 }
 
-pub async fn invitation_form(State(st): State<AppState>, ctx: PageCtx, Path(token): Path<String>) -> AppResult {
+pub async fn invitation_form(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Path(token): Path<String>,
+) -> AppResult {
     let v = st.services.invitation(&token).await?;
-    Ok(page(&invitation_page(ctx.chrome("Set up your account"), &token, &v.name, &v.email, Errors::default())))
+    Ok(page(&invitation_page(
+        ctx.chrome("Set up your account"),
+        &token,
+        &v.name,
+        &v.email,
+        Errors::default(),
+    )))
 }
 
 pub async fn invitation_submit(
@@ -388,7 +462,11 @@ pub async fn invitation_submit(
     Path(token): Path<String>,
     Form(f): Form<PasswordFields>,
 ) -> AppResult {
-    match st.services.accept_invitation(&token, &f.password, &f.password_confirm, &meta).await {
+    match st
+        .services
+        .accept_invitation(&token, &f.password, &f.password_confirm, &meta)
+        .await
+    {
         Ok(s) => {
             let to = match s.next {
                 Next::Enrol => "/signin/setup",
@@ -400,7 +478,13 @@ pub async fn invitation_submit(
             let v = st.services.invitation(&token).await?;
             Ok(page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &invitation_page(ctx.chrome("Set up your account"), &token, &v.name, &v.email, Errors(inv.0)),
+                &invitation_page(
+                    ctx.chrome("Set up your account"),
+                    &token,
+                    &v.name,
+                    &v.email,
+                    Errors(inv.0),
+                ),
             ))
         }
         Err(e) => Err(e.into()),

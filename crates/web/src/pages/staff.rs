@@ -33,7 +33,12 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
     Ok(page(&StaffHome {
         chrome: ctx.chrome("Home"),
         name: p.name.clone(),
-        roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+        roles: p
+            .roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", "),
         inquiries,
         admin: p.can(Permission::ManageUsers),
         new_count: counts.new,
@@ -42,7 +47,9 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
         clinical: p.roles.iter().any(|r| {
             matches!(
                 r,
-                threshold_domain::Role::Clinician | threshold_domain::Role::Physician | threshold_domain::Role::MedicalPartner
+                threshold_domain::Role::Clinician
+                    | threshold_domain::Role::Physician
+                    | threshold_domain::Role::MedicalPartner
             )
         }),
     }))
