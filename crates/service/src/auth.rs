@@ -259,7 +259,21 @@ impl Services {
         let email_key = email.trim().to_lowercase();
         let mut keys = vec![throttle_key_account(&email_key)];
         keys.extend(throttle_key_address(meta));
-        self.check_throttle(keys.clone()).await?;
+        if let Err(e) = self.check_throttle(keys.clone()).await {
+            // Attempts refused by a lockout are failed sign-ins too: recorded.
+            let lookup = email_key.clone();
+            let subject = self
+                .db
+                .read(move |c| threshold_store::users::find_by_email(c, &lookup))
+                .await?
+                .map(|u| u.id);
+            let mut entry = Entry::failed(AuditAction::SignInFailed).detail("locked out");
+            if let Some(id) = subject {
+                entry = entry.subject("user", id);
+            }
+            self.audit(Actor::Anonymous(meta), entry).await?;
+            return Err(e);
+        }
 
         let lookup = email_key.clone();
         let user = self
@@ -406,7 +420,16 @@ impl Services {
             ));
         }
         let key = throttle_key_account(&partial.email);
-        self.check_throttle(vec![key.clone()]).await?;
+        if let Err(e) = self.check_throttle(vec![key.clone()]).await {
+            self.audit(
+                Actor::User(&partial.actor_principal()),
+                Entry::failed(AuditAction::SecondFactorFailed)
+                    .subject("user", partial.user_id)
+                    .detail("locked out"),
+            )
+            .await?;
+            return Err(e);
+        }
         let uid = partial.user_id;
         let user = self
             .db

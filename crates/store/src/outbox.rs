@@ -164,10 +164,11 @@ pub fn mark_failed_attempt(
     )
 }
 
-/// An administrator asks for a failed message to be tried again now.
+/// An administrator asks for a failed message to be tried again now: a new series
+/// of attempts, with the full backoff.
 pub fn retry(c: &mut dyn Conn, id: MailId, now: Timestamp) -> Result<u64> {
     c.execute(
-        "update outbox set status = 'queued', next_attempt_at = $2, claimed_by = null, claimed_until = null
+        "update outbox set status = 'queued', attempts = 0, next_attempt_at = $2, claimed_by = null, claimed_until = null
          where id = $1 and status = 'failed'",
         params![id, now],
     )

@@ -25,14 +25,16 @@ use crate::value::{Row, Value};
 /// How many waiting writes one commit may carry.
 const MAX_BATCH: usize = 256;
 
-fn apply_pragmas(c: &Connection) -> rusqlite::Result<()> {
+/// `cache_kib`: this connection's page cache. Readers keep a small one each (the
+/// operating system caches the file for all of them); the writer a larger one.
+fn apply_pragmas(c: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
     c.busy_timeout(std::time::Duration::from_secs(10))?;
-    c.execute_batch(
+    c.execute_batch(&format!(
         "pragma foreign_keys = on;
          pragma synchronous = full;
          pragma temp_store = memory;
-         pragma cache_size = -16000;",
-    )?;
+         pragma cache_size = -{cache_kib};"
+    ))?;
     c.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
@@ -55,7 +57,7 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    apply_pragmas(&c)?;
+    apply_pragmas(&c, 8192)?;
     Ok(c)
 }
 
@@ -230,7 +232,7 @@ impl SqliteDb {
         }
         let writer_conn = open_rw(path)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            apply_pragmas(c)?;
+            apply_pragmas(c, 2048)?;
             c.execute_batch("pragma query_only = on")
         });
         let readers = r2d2::Pool::builder()

@@ -21,7 +21,7 @@ pub use smtp::SmtpServer;
 /// expands to a module with a `sqlite` and a `postgres` test.
 #[macro_export]
 macro_rules! both_backends {
-    ($(#[$m:meta])* async fn $name:ident($db:ident : TestDb) $body:block) => {
+    ($(#[$m:meta])* async fn $name:ident($db:ident : TestDb $(,)?) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -48,7 +48,7 @@ macro_rules! both_backends {
 /// [`TestApp`] on each backend.
 #[macro_export]
 macro_rules! app_test {
-    ($(#[$m:meta])* async fn $name:ident($app:ident : TestApp) $body:block) => {
+    ($(#[$m:meta])* async fn $name:ident($app:ident : TestApp $(,)?) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -68,6 +68,35 @@ macro_rules! app_test {
                     return;
                 }
                 run($crate::TestApp::spawn($crate::Backend::Postgres).await).await
+            }
+        }
+    };
+}
+
+/// Like [`app_test!`], with a closure that adjusts the settings first:
+/// `app_test_with!(|settings, web| web.public_requests_per_hour = 3, async fn name(app: TestApp) { … })`.
+#[macro_export]
+macro_rules! app_test_with {
+    ($tweak:expr, $(#[$m:meta])* async fn $name:ident($app:ident : TestApp $(,)?) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$m])*
+            async fn sqlite() {
+                run($crate::TestApp::spawn_with($crate::Backend::Sqlite, $tweak).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$m])*
+            async fn postgres() {
+                if $crate::db::postgres_url().is_none() {
+                    eprintln!("skipping the PostgreSQL half: THRESHOLD_TEST_POSTGRES_URL is not set");
+                    return;
+                }
+                run($crate::TestApp::spawn_with($crate::Backend::Postgres, $tweak).await).await
             }
         }
     };

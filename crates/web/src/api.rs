@@ -22,22 +22,27 @@ use crate::state::AppState;
 pub struct InquiryCreate {
     /// Full name, 1–200 characters.
     #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub email: String,
     /// Required when `preferred_contact` is `phone` or `text`.
     #[serde(default)]
     pub phone: Option<String>,
     /// `email`, `phone` or `text`.
     #[serde(default)]
+    #[schema(required = true)]
     pub preferred_contact: String,
     /// What brings them to the clinic, 1–4000 characters. Stored encrypted.
     #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
     #[serde(default)]
     pub heard_from: Option<String>,
     /// Must be true: the person agreed to be contacted.
     #[serde(default)]
+    #[schema(required = true)]
     pub consent_to_contact: bool,
 }
 

@@ -104,6 +104,16 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
             )));
         }
         let bytes = body(req, state).await?;
+        // Our bodies are JSON objects. serde would also take an array of the fields
+        // in order; refuse anything that does not start as an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ErrorInfo::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_body",
+                "The body must be a JSON object.",
+            )
+            .into());
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(ApiJson(v)),

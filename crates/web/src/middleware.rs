@@ -211,7 +211,7 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         };
         if (has_cookie || is_form) && cross_site(req.headers()) {
             early = Some(refused());
-        } else if is_form {
+        } else if is_form && !api {
             let (parts, body) = req.into_parts();
             match axum::body::to_bytes(body, st.config.max_body_bytes).await {
                 Ok(bytes) => {

@@ -261,3 +261,31 @@ pub struct ErrorPage {
     pub heading: String,
     pub message: String,
 }
+
+#[cfg(test)]
+mod tests {
+    /// The Content-Security-Policy allows no inline script or style, so a
+    /// template that used them would silently lose them in every browser.
+    #[test]
+    fn templates_use_no_inline_script_style_or_handlers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+            for bad in [
+                "style=\"",
+                "<script",
+                "<style",
+                " onclick=",
+                " onload=",
+                " onsubmit=",
+                "javascript:",
+            ] {
+                assert!(!text.contains(bad), "{} uses {bad}", path.display());
+            }
+            checked += 1;
+        }
+        assert!(checked > 10, "templates were found and read");
+    }
+}

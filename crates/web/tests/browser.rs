@@ -55,7 +55,7 @@ async fn start_driver() -> Option<Driver> {
         return None;
     }
     let port = free_port();
-    let child = Command::new("chromedriver")
+    let mut child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -70,6 +70,8 @@ async fn start_driver() -> Option<Driver> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("chromedriver did not start");
 }
 

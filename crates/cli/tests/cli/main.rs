@@ -8,6 +8,7 @@ mod audit;
 mod backup;
 mod config;
 mod demo;
+mod durability;
 mod help;
 mod on_postgresql;
 mod support;

@@ -103,9 +103,11 @@ create table inquiries (
     closed_reason text,
     assigned_to text references users (id)
 );
-create index inquiries_created on inquiries (created_at);
-create index inquiries_status_created on inquiries (status, created_at);
-create index inquiries_search on inquiries (search_name);
+-- The queue pages newest (or oldest) first, by status or not: ordered index
+-- scans, never a sort of the whole table.
+create index inquiries_created on inquiries (created_at, id);
+create index inquiries_status_created on inquiries (status, created_at, id);
+create index inquiries_search on inquiries (search_name, id);
 
 create table inquiry_events (
     id text primary key,
