@@ -32,7 +32,7 @@ key="$work/threshold.key"
 eval "$("$seed" "$db" "$key" "$count")"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-THRESHOLD_LOG=warn "$bin" serve --database-url "$db" --key-file "$key" --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+THRESHOLD_LOG=warn "$bin" serve ${THRESHOLD_BENCH_SERVE_ARGS:-} --database-url "$db" --key-file "$key" --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 

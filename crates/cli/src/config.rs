@@ -105,7 +105,7 @@ pub struct Options {
     )]
     pub clinic_name: Option<String>,
 
-    /// Database connections (SQLite readers or PostgreSQL connections) [default: 16]
+    /// Database connections (SQLite readers or PostgreSQL connections) [default: 4 on SQLite, 16 on PostgreSQL]
     #[arg(
         long,
         global = true,
@@ -255,20 +255,22 @@ impl Config {
             o.trusted_proxies.clone()
         };
         let log_format = o.log_format.or(file.log_format).unwrap_or_default();
+        let database_url = non_empty(o.database_url.clone())
+            .or(file_database_url)
+            .unwrap_or_else(|| {
+                if demo {
+                    DEMO_DATABASE_URL
+                } else {
+                    DEFAULT_DATABASE_URL
+                }
+                .into()
+            });
+        let sqlite = database_url.starts_with("sqlite:");
         let config = Self {
             addr: non_empty(o.addr.clone())
                 .or(file.addr)
                 .unwrap_or_else(|| DEFAULT_ADDR.into()),
-            database_url: non_empty(o.database_url.clone())
-                .or(file_database_url)
-                .unwrap_or_else(|| {
-                    if demo {
-                        DEMO_DATABASE_URL
-                    } else {
-                        DEFAULT_DATABASE_URL
-                    }
-                    .into()
-                }),
+            database_url,
             public_url: non_empty(o.public_url.clone())
                 .or(file.public_url)
                 .map(|u| u.trim_end_matches('/').to_owned()),
@@ -289,7 +291,13 @@ impl Config {
                     }
                     .into()
                 }),
-            db_connections: o.db_connections.or(file.db_connections).unwrap_or(16),
+            db_connections: o.db_connections.or(file.db_connections).unwrap_or(
+                // SQLite reads are CPU-bound on this process's own threads: more
+                // readers than a few per core only add switching (bench/queue_load.sh
+                // measured 4 readers ahead of 16 on 2 cores). PostgreSQL connections
+                // mostly wait on the network.
+                if sqlite { 4 } else { 16 },
+            ),
             public_requests_per_hour: o
                 .public_requests_per_hour
                 .or(file.public_requests_per_hour)

@@ -49,7 +49,18 @@ pub struct NewInquiryRow<'a> {
     pub entered_by: Option<UserId>,
 }
 
+/// Adds `delta` to the number of inquiries in `status`.
+fn count_status(c: &mut dyn Conn, status: InquiryStatus, delta: i64) -> Result<()> {
+    c.execute(
+        "insert into inquiry_status_counts (status, n) values ($1, $2)
+         on conflict (status) do update set n = inquiry_status_counts.n + excluded.n",
+        params![status.as_str(), delta],
+    )?;
+    Ok(())
+}
+
 pub fn insert(c: &mut dyn Conn, i: &NewInquiryRow<'_>) -> Result<()> {
+    count_status(c, InquiryStatus::New, 1)?;
     c.execute(
         "insert into inquiries (id, created_at, updated_at, name, search_name, email, phone,
              preferred_contact, reason_enc, heard_from, consent_at, source, entered_by, status)
@@ -167,7 +178,7 @@ fn filtered(base: &str, f: &QueueFilter) -> Query {
         let p = q.arg(s.as_str());
         q.push(&format!(" and i.status = {p}"));
     } else if f.open_only {
-        q.push(" and i.status in ('new', 'contacted', 'consultation-booked')");
+        q.push(" and i.is_open = true");
     }
     if let Some(n) = &f.name_contains {
         // Escape LIKE's wildcards so a search for "50%" means the characters.
@@ -193,13 +204,29 @@ pub fn queue(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<QueueItem>, i64)> {
-    let total = {
+    let total = if f.name_contains.is_none() && f.assigned_to.is_none() {
+        // Kept per status in the same transactions as the changes: no table count.
+        let counts = status_totals(c)?;
+        let of = |s: InquiryStatus| counts.iter().find(|(k, _)| *k == s).map_or(0, |(_, n)| *n);
+        match (f.status, f.open_only) {
+            (Some(s), _) => of(s),
+            (None, true) => InquiryStatus::ALL
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| of(*s))
+                .sum(),
+            (None, false) => counts.iter().map(|(_, n)| n).sum(),
+        }
+    } else {
         let q = filtered("select count(*) from inquiries i where 1 = 1", f);
         c.query_i64(&q.sql, &q.args)?
     };
     let mut q = filtered(
-        "select i.id, i.created_at, i.name, i.email, i.phone, i.preferred_contact, i.status, i.source, a.name
-         from inquiries i left join users a on a.id = i.assigned_to where 1 = 1",
+        // The assignee's name by a keyed lookup per row: with a left join SQLite's
+        // planner may scan the users table for every row (several times slower).
+        "select i.id, i.created_at, i.name, i.email, i.phone, i.preferred_contact, i.status, i.source,
+                (select a.name from users a where a.id = i.assigned_to)
+         from inquiries i where 1 = 1",
         f,
     );
     q.push(f.sort.order_by());
@@ -233,7 +260,12 @@ pub fn set_status(
     closed_reason: Option<ClosedReason>,
     now: Timestamp,
 ) -> Result<u64> {
-    c.execute(
+    let Some(before) = c.query_opt("select status from inquiries where id = $1", params![id])?
+    else {
+        return Ok(0);
+    };
+    let before = before.parse(0, parse_status)?;
+    let n = c.execute(
         "update inquiries set status = $2, closed_reason = $3, updated_at = $4 where id = $1",
         params![
             id,
@@ -241,7 +273,12 @@ pub fn set_status(
             closed_reason.map(ClosedReason::as_str),
             now
         ],
-    )
+    )?;
+    if before != status {
+        count_status(c, before, -1)?;
+        count_status(c, status, 1)?;
+    }
+    Ok(n)
 }
 
 pub fn assign(c: &mut dyn Conn, id: InquiryId, to: Option<UserId>, now: Timestamp) -> Result<u64> {
@@ -383,15 +420,30 @@ pub fn count(c: &mut dyn Conn) -> Result<i64> {
     c.query_i64("select count(*) from inquiries", params![])
 }
 
+/// The number of inquiries in each status.
+pub fn status_totals(c: &mut dyn Conn) -> Result<Vec<(InquiryStatus, i64)>> {
+    c.query("select status, n from inquiry_status_counts", params![])?
+        .iter()
+        .map(|r| Ok((r.parse(0, parse_status)?, r.get(1)?)))
+        .collect()
+}
+
 /// How many inquiries are new, open, and open and assigned to `user`.
 pub fn status_counts(c: &mut dyn Conn, user: UserId) -> Result<(i64, i64, i64)> {
-    let r = c.query_one(
-        "select
-            coalesce(sum(case when status = 'new' then 1 else 0 end), 0),
-            coalesce(sum(case when status in ('new', 'contacted', 'consultation-booked') then 1 else 0 end), 0),
-            coalesce(sum(case when status in ('new', 'contacted', 'consultation-booked') and assigned_to = $1 then 1 else 0 end), 0)
-         from inquiries",
+    let totals = status_totals(c)?;
+    let new = totals
+        .iter()
+        .filter(|(s, _)| *s == InquiryStatus::New)
+        .map(|(_, n)| n)
+        .sum();
+    let open = totals
+        .iter()
+        .filter(|(s, _)| s.is_open())
+        .map(|(_, n)| n)
+        .sum();
+    let mine = c.query_i64(
+        "select count(*) from inquiries where assigned_to = $1 and is_open = true",
         params![user],
     )?;
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    Ok((new, open, mine))
 }

@@ -183,7 +183,25 @@ where
     }
 }
 
+/// Keeps the query planner's statistics current (SQLite's advice for long-lived
+/// connections: `pragma optimize` at open and then about hourly), so queries such
+/// as the inquiry queue keep using the index that avoids sorting the table.
+fn optimize(conn: &Connection, at_open: bool) {
+    let sql = if at_open {
+        "pragma analysis_limit = 1000; pragma optimize = 0x10002;"
+    } else {
+        "pragma analysis_limit = 1000; pragma optimize;"
+    };
+    if let Err(e) = conn.execute_batch(sql) {
+        tracing::warn!(error = %e, "pragma optimize failed");
+    }
+}
+
+const OPTIMIZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>) {
+    optimize(&conn, true);
+    let mut optimized = std::time::Instant::now();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -209,6 +227,10 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Box<dyn Job>>) {
         for j in batch {
             j.finish(commit.clone());
         }
+        if optimized.elapsed() >= OPTIMIZE_EVERY {
+            optimize(&conn, false);
+            optimized = std::time::Instant::now();
+        }
     }
     // Every sender is gone: the queue is drained and the last commit is on disk.
     let _ = conn.execute_batch("pragma wal_checkpoint(passive)");
@@ -233,7 +255,9 @@ impl SqliteDb {
         let writer_conn = open_rw(path)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             apply_pragmas(c, 2048)?;
-            c.execute_batch("pragma query_only = on")
+            // Readers map the file: after each commit a reader's page cache starts
+            // afresh, and mapped pages are read without copying them.
+            c.execute_batch("pragma query_only = on; pragma mmap_size = 268435456;")
         });
         let readers = r2d2::Pool::builder()
             .max_size(readers.max(1))

@@ -428,3 +428,76 @@ both_backends!(
 
 #[allow(dead_code)]
 fn assert_conn_is_object_safe(_: &mut dyn Conn) {}
+
+both_backends!(
+    async fn the_kept_status_totals_match_a_count_of_the_table(db: TestDb) {
+        let base = t("2026-11-01T09:00:00Z");
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(
+                add_inquiry(
+                    &db.db,
+                    &format!("Person {i}"),
+                    base + SignedDuration::from_mins(i),
+                )
+                .await,
+            );
+        }
+        let moves = [
+            (ids[0], InquiryStatus::Contacted),
+            (ids[1], InquiryStatus::Closed),
+            (ids[1], InquiryStatus::Closed), // no change: counted once
+            (ids[2], InquiryStatus::ConsultationBooked),
+            (ids[2], InquiryStatus::Converted),
+        ];
+        for (id, to) in moves {
+            db.db
+                .write(move |c| threshold_store::inquiries::set_status(c, id, to, None, base))
+                .await
+                .unwrap();
+        }
+        let counted = db
+            .db
+            .read(|c| {
+                let mut out = Vec::new();
+                for s in InquiryStatus::ALL {
+                    out.push((
+                        s,
+                        c.query_i64(
+                            "select count(*) from inquiries where status = $1",
+                            params![s.as_str()],
+                        )?,
+                    ));
+                }
+                Ok::<_, StoreError>(out)
+            })
+            .await
+            .unwrap();
+        let kept = db
+            .db
+            .read(|c| threshold_store::inquiries::status_totals(c))
+            .await
+            .unwrap();
+        for (s, n) in counted {
+            let k = kept.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
+            assert_eq!(k, n, "{s}");
+        }
+        // And the queue's total agrees for the open view.
+        let (_, total) = db
+            .db
+            .read(|c| {
+                threshold_store::inquiries::queue(
+                    c,
+                    &QueueFilter {
+                        open_only: true,
+                        ..Default::default()
+                    },
+                    50,
+                    0,
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(total, 4, "six, less one closed and one converted");
+    }
+);

@@ -227,3 +227,66 @@ async fn a_visitor_becomes_a_client_through_the_browser() {
 
     c.close().await.expect("close browser");
 }
+
+/// Not a test: saves screenshots of the main pages, signed in, at desktop and phone
+/// width, for people reviewing the design.
+/// `THRESHOLD_SCREENS=/tmp/screens cargo test -p threshold-web --test browser -- --ignored`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes screenshots for review; run by hand"]
+async fn capture_screens() {
+    let Some(dir) = std::env::var_os("THRESHOLD_SCREENS") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).expect("screens folder");
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.services.seed_demo().await.expect("demo data");
+    let admin = app
+        .staff(
+            "screens-admin@clinic.test",
+            &[Role::Administrator, Role::Coordinator],
+        )
+        .await;
+    let c = browser(&driver).await;
+    c.goto(&app.url("/signin")).await.expect("sign-in page");
+    fill(&c, "email", &admin.email).await;
+    fill(&c, "password", threshold_testkit::app::PASSWORD).await;
+    submit(&c, "form.stack button[type=submit]").await;
+    app.advance(jiff::SignedDuration::from_secs(31));
+    fill(&c, "code", &app.totp(&admin.totp_secret)).await;
+    submit(&c, "form.stack button[type=submit]").await;
+    let inquiry: String = app
+        .services
+        .db
+        .read(|c| {
+            c.query_one(
+                "select id from inquiries where status = 'consultation-booked'",
+                &[],
+            )?
+            .get::<String>(0)
+        })
+        .await
+        .expect("an inquiry");
+    let pages = [
+        ("staff", "/staff".to_owned()),
+        ("queue", "/inquiries".to_owned()),
+        ("inquiry", format!("/inquiries/{inquiry}")),
+        ("users", "/admin/users".to_owned()),
+        ("locations", "/admin/locations".to_owned()),
+        ("audit", "/admin/audit".to_owned()),
+        ("mail", "/admin/mail".to_owned()),
+        ("account", "/account".to_owned()),
+    ];
+    for (width, height, tag) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        c.set_window_size(width, height).await.expect("resize");
+        for (name, path) in &pages {
+            c.goto(&app.url(path)).await.expect("open");
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write");
+        }
+    }
+    c.close().await.expect("close");
+}

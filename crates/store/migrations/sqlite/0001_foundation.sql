@@ -101,13 +101,25 @@ create table inquiries (
     entered_by text references users (id),
     status text not null,
     closed_reason text,
-    assigned_to text references users (id)
+    assigned_to text references users (id),
+    -- Derived by the database, for the queue's default view (an index can serve it
+    -- in order, where "status in (…)" makes the planner sort the whole table).
+    is_open integer generated always as (status in ('new', 'contacted', 'consultation-booked')) virtual
 );
 -- The queue pages newest (or oldest) first, by status or not: ordered index
 -- scans, never a sort of the whole table.
 create index inquiries_created on inquiries (created_at, id);
 create index inquiries_status_created on inquiries (status, created_at, id);
+create index inquiries_open on inquiries (is_open, created_at, id);
+create index inquiries_assigned on inquiries (assigned_to, created_at, id);
 create index inquiries_search on inquiries (search_name, id);
+
+-- How many inquiries are in each status, kept in the same transaction as every
+-- insert and status change, so the queue's totals need no count over the table.
+create table inquiry_status_counts (
+    status text primary key,
+    n integer not null
+);
 
 create table inquiry_events (
     id text primary key,
