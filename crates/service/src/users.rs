@@ -257,7 +257,9 @@ impl Services {
         let p = p.clone();
         self.db
             .write(move |c| {
-                threshold_store::users::get(c, id)?.ok_or(Error::NotFound)?;
+                threshold_store::users::get(c, id)?
+                    .filter(|u| u.is_staff)
+                    .ok_or(Error::NotFound)?;
                 threshold_store::users::set_active(c, id, false, now)?;
                 threshold_store::sessions::delete_for_user(c, id)?;
                 threshold_store::tokens::revoke_all_for_user(c, id, now)?;
@@ -279,7 +281,9 @@ impl Services {
         let p = p.clone();
         self.db
             .write(move |c| {
-                threshold_store::users::get(c, id)?.ok_or(Error::NotFound)?;
+                threshold_store::users::get(c, id)?
+                    .filter(|u| u.is_staff)
+                    .ok_or(Error::NotFound)?;
                 threshold_store::users::set_active(c, id, true, now)?;
                 write_in(
                     c,
@@ -300,7 +304,9 @@ impl Services {
         let p = p.clone();
         self.db
             .write(move |c| {
-                threshold_store::users::get(c, id)?.ok_or(Error::NotFound)?;
+                threshold_store::users::get(c, id)?
+                    .filter(|u| u.is_staff)
+                    .ok_or(Error::NotFound)?;
                 threshold_store::users::set_totp(c, id, None, now)?;
                 threshold_store::users::replace_recovery_codes(c, id, &[])?;
                 threshold_store::sessions::delete_for_user(c, id)?;

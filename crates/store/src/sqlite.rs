@@ -126,6 +126,12 @@ impl Conn for SqliteConn<'_> {
     }
 }
 
+/// Runs a statement without parameters through the statement cache (the writer
+/// runs `savepoint` and `release` for every write).
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 /// A write waiting for the writer thread.
 trait Job: Send {
     /// Runs inside the batch's transaction, in its own savepoint.
@@ -148,13 +154,13 @@ where
 {
     fn run(&mut self, conn: &Connection) {
         let Some(f) = self.f.take() else { return };
-        if let Err(e) = conn.execute_batch("savepoint job") {
+        if let Err(e) = run_cached(conn, "savepoint job") {
             self.out = Some(Err(StoreError::from(e).into()));
             return;
         }
         let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteConn(conn))));
         let out = match result {
-            Ok(Ok(v)) => match conn.execute_batch("release job") {
+            Ok(Ok(v)) => match run_cached(conn, "release job") {
                 Ok(()) => Ok(v),
                 Err(e) => Err(StoreError::from(e).into()),
             },

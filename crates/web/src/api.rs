@@ -179,8 +179,9 @@ pub async fn create_inquiry(
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })).into_response())
 }
 
+/// RFC 3339 in UTC with millisecond precision (`2026-11-25T18:15:06.123Z`).
 fn rfc3339(t: &jiff::Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    format!("{t:.3}")
 }
 
 /// The coordinator's queue, paginated. Every call is recorded in the audit trail

@@ -3,8 +3,8 @@
 //! second-factor reset, resent invitations), locations and rooms, the mail outbox
 //! and audit pages, and changing one's password. Each action is checked by what it
 //! leaves behind: rows in the database, the page shown, the audit entry written.
-//! (Refusals of the wrong role and of anonymous callers are proved for every route
-//! in `access.rs`; CSRF in `hostile.rs`.)
+//! Every form here also refuses a post without its CSRF token. (Refusals of the
+//! wrong role and of anonymous callers are proved for every route in `access.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -1450,5 +1450,122 @@ app_test!(
             .await;
         assert_eq!(res.status(), 303);
         assert_eq!(c.get("/inquiries").await.status(), 200);
+    }
+);
+
+// CSRF.
+
+/// Row counts that any administration action would change.
+async fn snapshot(app: &TestApp) -> Vec<i64> {
+    let mut v = Vec::new();
+    for sql in [
+        "select count(*) from users",
+        "select count(*) from user_roles",
+        "select count(*) from outbox",
+        "select count(*) from invitations",
+        "select count(*) from locations",
+        "select count(*) from rooms",
+        "select count(*) from sessions",
+        "select count(*) from users where active and totp_enabled",
+        "select count(*) from rooms where name = 'Willow Room' and capacity = 2",
+        "select count(*) from locations where name = 'Harbor Clinic' and active",
+    ] {
+        v.push(count(app, sql, &[]).await);
+    }
+    v
+}
+
+app_test!(
+    async fn every_administration_form_refuses_a_post_without_its_csrf_token(app: TestApp) {
+        let (admin_staff, admin) = app.signed_in_as(&[Role::Administrator]).await;
+        let aid = admin_staff.id.to_string();
+        let coordinator = app.staff("cora@staff.test", &[Role::Coordinator]).await;
+        let cid = coordinator.id.to_string();
+        let invited =
+            create_staff_via_page(&admin, "Ines Invited", "ines@staff.test", &["clinician"]).await;
+        let harbor = create_location(&admin, "Harbor Clinic").await;
+        let willow = add_room(&app, &admin, &harbor, "Willow Room").await;
+        let hash = password_hash(&app, &aid).await;
+        let before = snapshot(&app).await;
+        let seq = count(&app, "select max(seq) from audit_log", &[]).await;
+
+        let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
+            (
+                "/admin/users/new".into(),
+                vec![
+                    ("name", "Nia New"),
+                    ("email", "nia@staff.test"),
+                    ("role", "coordinator"),
+                ],
+            ),
+            (
+                format!("/admin/users/{cid}/roles"),
+                vec![("role", "clinician")],
+            ),
+            (format!("/admin/users/{cid}/deactivate"), vec![]),
+            (format!("/admin/users/{cid}/reset-second-factor"), vec![]),
+            (format!("/admin/users/{invited}/invitation"), vec![]),
+            (
+                "/admin/locations".into(),
+                vec![
+                    ("name", "Mountain Clinic"),
+                    ("time_zone", "America/Denver"),
+                    ("address", "1 Peak Road"),
+                ],
+            ),
+            (
+                format!("/admin/locations/{harbor}"),
+                vec![
+                    ("name", "Renamed"),
+                    ("time_zone", "America/Denver"),
+                    ("address", "1 Peak Road"),
+                ],
+            ),
+            (
+                format!("/admin/locations/{harbor}/rooms"),
+                vec![("name", "Oak Room"), ("capacity", "3")],
+            ),
+            (
+                format!("/admin/locations/{harbor}/rooms/{willow}"),
+                vec![("name", "Renamed"), ("capacity", "9")],
+            ),
+            (
+                "/account/password".into(),
+                vec![
+                    ("current_password", PASSWORD),
+                    ("new_password", NEW_PASSWORD),
+                    ("new_password_confirm", NEW_PASSWORD),
+                ],
+            ),
+        ];
+        for (path, fields) in &posts {
+            let res = admin.post_raw(path, fields).await;
+            assert_eq!(res.status(), 403, "{path} without a token");
+            let mut forged = fields.clone();
+            forged.push(("csrf", "0000"));
+            let res = admin.post_raw(path, &forged).await;
+            assert_eq!(res.status(), 403, "{path} with a forged token");
+        }
+        assert_eq!(snapshot(&app).await, before, "nothing changed");
+        assert!(is_active(&app, &cid).await);
+        assert_eq!(roles_of(&app, &cid).await, ["coordinator"]);
+        assert_eq!(password_hash(&app, &aid).await, hash);
+        let changes = count(
+            &app,
+            &format!(
+                "select count(*) from audit_log where seq > {seq} and action in
+                 ('user.created', 'user.roles-changed', 'user.deactivated',
+                  'user.second-factor-reset', 'invitation.sent', 'location.created',
+                  'location.changed', 'room.created', 'room.changed', 'auth.password-changed')"
+            ),
+            &[],
+        )
+        .await;
+        assert_eq!(changes, 0);
+
+        // With the token, the same request goes through (the refusals were about it).
+        let (path, fields) = &posts[1];
+        assert_eq!(admin.post_form(path, fields).await.status(), 303);
+        assert_eq!(roles_of(&app, &cid).await, ["clinician"]);
     }
 );
