@@ -261,12 +261,12 @@ impl SqliteDb {
         let writer_conn = open_rw(path)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             apply_pragmas(c, 2048)?;
-            // Readers map the file: after each commit a reader's page cache starts
-            // afresh, and mapped pages are read without copying them.
-            c.execute_batch("pragma query_only = on; pragma mmap_size = 268435456;")
+            c.execute_batch("pragma query_only = on")
         });
         let readers = r2d2::Pool::builder()
             .max_size(readers.max(1))
+            // A connection to a local file does not go stale.
+            .test_on_check_out(false)
             .min_idle(Some(1))
             .build(manager)?;
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
@@ -291,10 +291,14 @@ impl SqliteDb {
         E: From<StoreError>,
         F: FnOnce(&mut dyn Conn) -> std::result::Result<T, E>,
     {
-        let mut c = self.readers.get().map_err(StoreError::from)?;
-        let tx = c.transaction().map_err(StoreError::from)?;
-        let out = f(&mut SqliteConn(&tx))?;
-        tx.commit().map_err(StoreError::from)?;
+        let c = self.readers.get().map_err(StoreError::from)?;
+        // One snapshot for all of `f`'s queries. Begin and commit go through the
+        // statement cache: a read is small, and parsing them each time showed.
+        run_cached(&c, "begin").map_err(StoreError::from)?;
+        let out = f(&mut SqliteConn(&c));
+        let end = run_cached(&c, if out.is_ok() { "commit" } else { "rollback" });
+        let out = out?;
+        end.map_err(StoreError::from)?;
         Ok(out)
     }
 

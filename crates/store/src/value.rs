@@ -125,6 +125,11 @@ macro_rules! params {
 /// Decodes one column value into a Rust type.
 pub trait FromValue: Sized {
     fn from_value(v: &Value, column: usize) -> Result<Self>;
+
+    /// Decodes from an owned value; text moves instead of being copied.
+    fn from_owned(v: Value, column: usize) -> Result<Self> {
+        Self::from_value(&v, column)
+    }
 }
 
 fn wrong(column: usize, want: &str, v: &Value) -> StoreError {
@@ -181,6 +186,12 @@ impl FromValue for String {
             _ => Err(wrong(column, "text", v)),
         }
     }
+    fn from_owned(v: Value, column: usize) -> Result<Self> {
+        match v {
+            Value::Text(s) => Ok(s),
+            other => Err(wrong(column, "text", &other)),
+        }
+    }
 }
 impl FromValue for Vec<u8> {
     fn from_value(v: &Value, column: usize) -> Result<Self> {
@@ -206,6 +217,12 @@ impl<T: FromValue> FromValue for Option<T> {
             other => T::from_value(other, column).map(Some),
         }
     }
+    fn from_owned(v: Value, column: usize) -> Result<Self> {
+        match v {
+            Value::Null => Ok(None),
+            other => T::from_owned(other, column).map(Some),
+        }
+    }
 }
 
 /// One row of a result.
@@ -220,6 +237,16 @@ impl Row {
             reason: "no such column".into(),
         })?;
         T::from_value(v, i)
+    }
+
+    /// Like [`Row::get`], moving the value out (text is not copied). Each column
+    /// can be taken once; later reads of it see null.
+    pub fn take<T: FromValue>(&mut self, i: usize) -> Result<T> {
+        let v = self.0.get_mut(i).ok_or(StoreError::Decode {
+            column: i,
+            reason: "no such column".into(),
+        })?;
+        T::from_owned(std::mem::replace(v, Value::Null), i)
     }
 
     /// Decodes a column holding a closed set of names (`status`, `kind`) through
