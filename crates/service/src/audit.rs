@@ -138,23 +138,33 @@ impl Services {
         Err(Error::Forbidden)
     }
 
-    /// A page of the trail for an administrator, newest first. Viewing the trail
-    /// is itself recorded.
+    /// A page of the trail for an administrator, newest first, with the names of
+    /// the people who acted (by user id). Viewing the trail is itself recorded.
     pub async fn audit_search(
         &self,
         p: &Principal,
         filter: AuditFilter,
         limit: i64,
-    ) -> Result<Vec<ChainedRecord>> {
+    ) -> Result<(Vec<ChainedRecord>, Vec<(String, String)>)> {
         self.require(p, Permission::ViewAudit).await?;
         let f = filter.clone();
-        let rows = self
+        let (rows, names) = self
             .db
-            .read(move |c| threshold_store::audit::search(c, &f, limit.clamp(1, 500)))
+            .read(move |c| {
+                let rows = threshold_store::audit::search(c, &f, limit.clamp(1, 500))?;
+                let mut ids: Vec<String> = rows
+                    .iter()
+                    .filter_map(|r| r.record.actor_user_id.clone())
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                let names = threshold_store::users::names(c, &ids)?;
+                Ok::<_, threshold_store::StoreError>((rows, names))
+            })
             .await?;
         self.audit(Actor::User(p), Entry::ok(AuditAction::AuditViewed))
             .await?;
-        Ok(rows)
+        Ok((rows, names))
     }
 
     /// Walks the whole chain, oldest first, and names the first bad entry.

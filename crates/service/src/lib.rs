@@ -102,6 +102,8 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// Poked when mail is queued, so the sender does not wait for its next round.
     pub mail_wake: Arc<Notify>,
+    /// The time zone pages show times in, remembered for a minute.
+    pub(crate) display_zone: Arc<std::sync::RwLock<Option<(Timestamp, jiff::tz::TimeZone)>>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -120,6 +122,7 @@ impl Services {
             cipher,
             settings: Arc::new(settings),
             mail_wake: Arc::new(Notify::new()),
+            display_zone: Arc::default(),
         }
     }
 

@@ -117,6 +117,34 @@ fn name_taken(e: threshold_store::StoreError) -> Error {
 }
 
 impl Services {
+    /// The zone pages show times in: the clinic's first active location's, or UTC
+    /// before there is one. Remembered for a minute (and forgotten at once when
+    /// this server changes a location).
+    pub async fn display_zone(&self) -> jiff::tz::TimeZone {
+        let now = self.now();
+        if let Ok(cached) = self.display_zone.read() {
+            if let Some((at, tz)) = cached.as_ref() {
+                if now.duration_since(*at) < jiff::SignedDuration::from_secs(60) {
+                    return tz.clone();
+                }
+            }
+        }
+        let tz = match self.clinic_contact().await {
+            Ok(Some(l)) => jiff::tz::TimeZone::get(&l.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
+            _ => jiff::tz::TimeZone::UTC,
+        };
+        if let Ok(mut cached) = self.display_zone.write() {
+            *cached = Some((now, tz.clone()));
+        }
+        tz
+    }
+
+    fn forget_display_zone(&self) {
+        if let Ok(mut cached) = self.display_zone.write() {
+            *cached = None;
+        }
+    }
+
     /// Every location with its rooms (administrators).
     pub async fn locations(&self, p: &Principal) -> Result<Vec<(LocationRow, Vec<RoomRow>)>> {
         self.require(p, Permission::ManageLocations).await?;
@@ -192,6 +220,7 @@ impl Services {
                 Ok::<_, Error>(())
             })
             .await?;
+        self.forget_display_zone();
         Ok(id)
     }
 

@@ -217,3 +217,17 @@ pub fn unused_recovery_codes(c: &mut dyn Conn, id: UserId) -> Result<i64> {
 pub fn count(c: &mut dyn Conn) -> Result<i64> {
     c.query_i64("select count(*) from users", params![])
 }
+
+/// Names of the accounts with these ids (for showing who did what).
+pub fn names(c: &mut dyn Conn, ids: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(r) = c.query_opt(
+            "select id, name from users where id = $1",
+            params![id.as_str()],
+        )? {
+            out.push((r.get(0)?, r.get(1)?));
+        }
+    }
+    Ok(out)
+}

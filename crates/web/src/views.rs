@@ -33,6 +33,15 @@ pub struct Chrome {
     pub notice: Option<&'static str>,
     /// Shown as a second-factor reminder and so on.
     pub signed_in: bool,
+    /// The zone times are shown in.
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Chrome {
+    /// An instant as people read it, in the clinic's time zone.
+    pub fn when(&self, t: &Timestamp) -> String {
+        when(t, &self.tz)
+    }
 }
 
 /// Marks a response a handler rendered itself (a form shown again with its
@@ -48,6 +57,7 @@ pub struct PageCtx {
     pub path: String,
     pub clinic_name: String,
     pub notice: Option<&'static str>,
+    pub tz: jiff::tz::TimeZone,
 }
 
 impl FromRequestParts<AppState> for PageCtx {
@@ -78,6 +88,7 @@ impl FromRequestParts<AppState> for PageCtx {
             path: parts.uri.path().to_owned(),
             clinic_name: state.services.settings.clinic_name.clone(),
             notice: done,
+            tz: state.services.display_zone().await,
         })
     }
 }
@@ -192,6 +203,7 @@ pub fn chrome(
         request_id: meta.request_id.clone(),
         notice,
         signed_in,
+        tz: jiff::tz::TimeZone::UTC,
     }
 }
 
@@ -247,9 +259,11 @@ impl Errors {
     }
 }
 
-/// An instant as people read it, in UTC until locations carry the zone to show.
-pub fn when(t: &Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+/// An instant as people read it, in the given zone (`2026-11-25 10:15 PST`).
+pub fn when(t: &Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// The error page.

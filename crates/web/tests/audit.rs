@@ -590,7 +590,8 @@ app_test!(
         assert_eq!(who.len(), expected);
         assert!(
             who.iter()
-                .all(|w| w.contains(&format!("<code>{coordinator_id}</code>"))),
+                .all(|w| w.contains(&format!("actor={coordinator_id}\""))
+                    && w.contains("Test Care coordinator")),
             "{who:?}"
         );
         logged(&app, &rid, "audit.viewed").await;

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Signed};
 use crate::session::SessionCookie;
 use crate::state::AppState;
-use crate::views::{Chrome, Errors, PageCtx, page_with, see_other, when};
+use crate::views::{Chrome, Errors, PageCtx, page_with, see_other};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -28,7 +28,7 @@ struct AccountPage {
 
 impl AccountPage {
     fn when(&self, t: &jiff::Timestamp) -> String {
-        when(t)
+        self.chrome.when(t)
     }
 }
 

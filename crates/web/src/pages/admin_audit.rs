@@ -95,6 +95,7 @@ fn parse(p: &AuditParams) -> Result<AuditFilter, AppError> {
 struct AuditPage {
     chrome: Chrome,
     rows: Vec<ChainedRecord>,
+    names: Vec<(String, String)>,
     p: AuditParams,
     older: Option<String>,
 }
@@ -102,8 +103,37 @@ struct AuditPage {
 impl AuditPage {
     fn when(&self, ms: &i64) -> String {
         jiff::Timestamp::from_millisecond(*ms)
-            .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .map(|t| {
+                t.to_zoned_datetime(self.chrome.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S %Z")
+                    .to_string()
+            })
             .unwrap_or_default()
+    }
+    fn name_of(&self, id: &str) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, n)| n.as_str())
+    }
+    /// The first few record ids; the rest are behind "and N more".
+    fn first_subjects(&self, r: &ChainedRecord) -> Vec<String> {
+        r.record
+            .subject_ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .take(3)
+            .map(str::to_owned)
+            .collect()
+    }
+    fn more_subjects(&self, r: &ChainedRecord) -> Vec<String> {
+        r.record
+            .subject_ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .skip(3)
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -114,7 +144,7 @@ pub async fn list(
     Query(p): Query<AuditParams>,
 ) -> AppResult {
     let filter = parse(&p)?;
-    let rows = st.services.audit_search(&pr, filter, PAGE).await?;
+    let (rows, names) = st.services.audit_search(&pr, filter, PAGE).await?;
     let older = (rows.len() as i64 == PAGE).then(|| {
         let enc = |s: &str| {
             percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -133,6 +163,7 @@ pub async fn list(
     Ok(page(&AuditPage {
         chrome: ctx.chrome("Audit trail"),
         rows,
+        names,
         p,
         older,
     }))

@@ -11,7 +11,7 @@ use threshold_store::outbox::{MailRow, MailStatus};
 use crate::error::{AppError, AppResult};
 use crate::extract::Signed;
 use crate::state::AppState;
-use crate::views::{Chrome, PageCtx, page, see_other, when};
+use crate::views::{Chrome, PageCtx, page, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -34,8 +34,14 @@ struct MailPage {
 }
 
 impl MailPage {
+    /// The first link in a message (demo mode: invitation and reset links).
+    fn link_in(&self, body: &str) -> Option<String> {
+        let start = body.find("http://").or_else(|| body.find("https://"))?;
+        let rest = &body[start..];
+        Some(rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())].to_owned())
+    }
     fn when(&self, t: &jiff::Timestamp) -> String {
-        when(t)
+        self.chrome.when(t)
     }
 }
 

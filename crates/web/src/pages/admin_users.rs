@@ -12,7 +12,7 @@ use threshold_store::users::UserRow;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Signed};
 use crate::state::AppState;
-use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other, when};
+use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other};
 
 pub struct RoleBox {
     pub value: &'static str,
@@ -134,7 +134,7 @@ struct UserPage {
 
 impl UserPage {
     fn when(&self, t: &jiff::Timestamp) -> String {
-        when(t)
+        self.chrome.when(t)
     }
 }
 

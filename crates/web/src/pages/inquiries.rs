@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::extract::{Form, Signed};
 use crate::pages::public::{ConsultationFields, ConsultationPage, contact_choices};
 use crate::state::AppState;
-use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other, when};
+use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other};
 
 /// Queue parameters as they arrive in a query string.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -116,7 +116,7 @@ struct QueuePageView {
 
 impl QueuePageView {
     fn when(&self, t: &jiff::Timestamp) -> String {
-        when(t)
+        self.chrome.when(t)
     }
     fn link(&self, page: i64) -> String {
         let enc = |s: &str| {
@@ -217,7 +217,7 @@ struct InquiryView {
 
 impl InquiryView {
     fn when(&self, t: &jiff::Timestamp) -> String {
-        when(t)
+        self.chrome.when(t)
     }
     fn is_assigned(&self, id: &UserId) -> bool {
         self.d.inquiry.assigned_to.as_ref() == Some(id)
