@@ -122,12 +122,11 @@ impl Services {
     /// this server changes a location).
     pub async fn display_zone(&self) -> jiff::tz::TimeZone {
         let now = self.now();
-        if let Ok(cached) = self.display_zone.read() {
-            if let Some((at, tz)) = cached.as_ref() {
-                if now.duration_since(*at) < jiff::SignedDuration::from_secs(60) {
-                    return tz.clone();
-                }
-            }
+        if let Ok(cached) = self.display_zone.read()
+            && let Some((at, tz)) = cached.as_ref()
+            && now.duration_since(*at) < jiff::SignedDuration::from_secs(60)
+        {
+            return tz.clone();
         }
         let tz = match self.clinic_contact().await {
             Ok(Some(l)) => jiff::tz::TimeZone::get(&l.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
