@@ -127,7 +127,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
 impl PageCtx {
     /// The layout for a page titled `title`.
     pub fn chrome(&self, title: impl Into<String>) -> Chrome {
-        chrome(
+        let mut c = chrome(
             &self.auth,
             &self.csrf,
             &self.meta,
@@ -135,7 +135,9 @@ impl PageCtx {
             &self.path,
             title.into(),
             self.notice,
-        )
+        );
+        c.tz = self.tz.clone();
+        c
     }
 }
 

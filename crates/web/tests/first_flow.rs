@@ -93,3 +93,40 @@ app_test!(
         assert_eq!(status, 410);
     }
 );
+
+app_test!(
+    async fn pages_show_times_in_the_clinics_time_zone(app: TestApp) {
+        app.services
+            .create_location(
+                threshold_service::Actor::System,
+                &threshold_service::locations::LocationForm {
+                    name: "Portland".into(),
+                    time_zone: "America/Los_Angeles".into(),
+                    address: "1 Main St".into(),
+                    phone: String::new(),
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+        app.clock.set("2026-07-01T17:30:00Z".parse().unwrap());
+        let visitor = app.client();
+        let res = visitor
+            .post_form(
+                "/consultation",
+                &[
+                    ("name", "Zone Test"),
+                    ("email", "zone@example.org"),
+                    ("preferred_contact", "email"),
+                    ("reason", "Testing times"),
+                    ("consent_to_contact", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let (_, coordinator) = app.signed_in_as(&[Role::Coordinator]).await;
+        let (_, queue) = coordinator.get_text("/inquiries").await;
+        // 17:30 UTC in July is 10:30 Pacific Daylight Time.
+        assert!(queue.contains("2026-07-01 10:30 PDT"), "{queue}");
+    }
+);
