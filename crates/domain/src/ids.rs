@@ -79,6 +79,8 @@ id_type!(/// A client's invitation to set up their portal account.
     InvitationId);
 id_type!(/// One event in an inquiry's history (contact attempt, status change, ...).
     InquiryEventId);
+id_type!(/// One treatment episode of a client.
+    JourneyId);
 
 #[cfg(test)]
 mod tests {

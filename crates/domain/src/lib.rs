@@ -6,10 +6,14 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod clinical;
 pub mod clock;
 pub mod ids;
 pub mod inquiry;
+pub mod journey;
+pub mod questionnaire;
 pub mod role;
+pub mod rules;
 pub mod text;
 pub mod validation;
 

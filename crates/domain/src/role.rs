@@ -75,6 +75,8 @@ impl Role {
             Role::Administrator => matches!(
                 p,
                 StaffArea
+                    | ViewClients
+                    | ManageCareTeam
                     | ViewInquiries
                     | ManageInquiries
                     | RecordPhoneInquiry
@@ -86,9 +88,18 @@ impl Role {
             ),
             Role::Coordinator => matches!(
                 p,
-                StaffArea | ViewInquiries | ManageInquiries | RecordPhoneInquiry | ConvertInquiry
+                StaffArea
+                    | ViewClients
+                    | ManageCareTeam
+                    | ViewInquiries
+                    | ManageInquiries
+                    | RecordPhoneInquiry
+                    | ConvertInquiry
             ),
-            Role::Clinician | Role::Physician | Role::MedicalPartner => matches!(p, StaffArea),
+            Role::Clinician | Role::Physician => {
+                matches!(p, StaffArea | ViewClients | ViewClinical)
+            }
+            Role::MedicalPartner => matches!(p, StaffArea),
             Role::Client => matches!(p, ClientPortal),
         }
     }
@@ -122,6 +133,13 @@ impl FromStr for Role {
 pub enum Permission {
     /// See the staff home and one's own work.
     StaffArea,
+    /// See clients' contact data and where their journey stands (coordinators: all
+    /// clients; clinicians and physicians: those on their care teams).
+    ViewClients,
+    /// Put clinicians and physicians on a client's care team.
+    ManageCareTeam,
+    /// See clinical content — only ever for clients whose care team one is on.
+    ViewClinical,
     /// See the inquiry queue and inquiries (personal data).
     ViewInquiries,
     /// Assign, log contact attempts, change status.

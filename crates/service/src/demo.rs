@@ -213,7 +213,23 @@ impl Services {
             "Consultation held by phone; good fit for an intake.",
         )
         .await?;
-        let _client = self.convert_inquiry(&coord, seeded[0]).await?;
+        let today = self
+            .now()
+            .to_zoned_datetime(self.display_zone().await)
+            .date();
+        let _client = self
+            .convert_inquiry(
+                &coord,
+                seeded[0],
+                &crate::journeys::ConsultationForm {
+                    on: today.to_string(),
+                    by: String::new(),
+                    outcome: "Free 20-minute consultation by phone. Good candidate for an intake; \
+                              interested in in-office lozenge sessions."
+                        .into(),
+                },
+            )
+            .await?;
         self.set_demo_client_password().await?;
         // Alex: contacted, consultation booked.
         self.log_contact(&coord, seeded[1], "phone", "left-message", "")

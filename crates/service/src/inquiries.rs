@@ -462,9 +462,18 @@ impl Services {
 
     /// Turns the inquiry into a client with a portal account and mails them a
     /// one-time invitation.
-    pub async fn convert_inquiry(&self, p: &Principal, id: InquiryId) -> Result<ClientId> {
+    /// The consultation becomes the first entry of the client's journey, which
+    /// opens at intake.
+    pub async fn convert_inquiry(
+        &self,
+        p: &Principal,
+        id: InquiryId,
+        consultation: &crate::journeys::ConsultationForm,
+    ) -> Result<ClientId> {
         self.require(p, Permission::ConvertInquiry).await?;
         let now = self.now();
+        let today = now.to_zoned_datetime(self.display_zone().await).date();
+        let consultation = consultation.parse(today, p.user_id)?;
         let p = p.clone();
         let svc = self.clone();
         let client = self
@@ -535,6 +544,7 @@ impl Services {
                     Some(p.user_id),
                     now,
                 )?;
+                crate::journeys::open_journey_in(&svc, c, &p, client, &consultation, now)?;
                 threshold_store::inquiries::add_event(
                     c,
                     InquiryEventId::new(),

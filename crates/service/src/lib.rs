@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod inquiries;
 pub mod invitations;
+pub mod journeys;
 pub mod locations;
 pub mod mail;
 pub mod passwords;

@@ -333,6 +333,18 @@ impl Services {
             .await
     }
 
+    /// Every active staff member, by name (for "held by" pickers).
+    pub async fn active_staff(&self) -> Result<Vec<(UserId, String)>> {
+        Ok(self
+            .db
+            .read(|c| threshold_store::users::list(c, true))
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| (u.id, u.name))
+            .collect())
+    }
+
     /// Staff who can be assigned inquiries (coordinators and administrators).
     pub async fn assignable_staff(&self) -> Result<Vec<(UserId, String)>> {
         Ok(self

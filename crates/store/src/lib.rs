@@ -14,6 +14,7 @@ mod db;
 pub mod error;
 pub mod inquiries;
 pub mod invitations;
+pub mod journeys;
 pub mod locations;
 mod migrate;
 pub mod outbox;

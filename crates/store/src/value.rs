@@ -112,7 +112,8 @@ id_values!(
     TokenId,
     MailId,
     InvitationId,
-    InquiryEventId
+    InquiryEventId,
+    JourneyId
 );
 
 /// Builds a parameter list: `params![id, name, now]`.

@@ -91,7 +91,7 @@ both_backends!(
             .read(|c| c.query_i64("select count(*) from schema_migrations", params![]))
             .await
             .unwrap();
-        assert_eq!(versions, 1);
+        assert_eq!(versions, 2, "one row per migration");
     }
 );
 
@@ -101,10 +101,9 @@ both_backends!(
         let other = Db::open(&fresh.url, Default::default()).await.unwrap();
         let (a, b) = tokio::join!(fresh.db.migrate(), other.migrate());
         let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(
-            a.len() + b.len(),
-            1,
-            "exactly one copy applied the migration: {a:?} {b:?}"
+        assert!(
+            (a.is_empty() && b == [1, 2]) || (b.is_empty() && a == [1, 2]),
+            "exactly one copy applied the migrations: {a:?} {b:?}"
         );
         other.close().await;
     }

@@ -6,6 +6,7 @@ pub mod admin_audit;
 pub mod admin_locations;
 pub mod admin_mail;
 pub mod admin_users;
+pub mod clients;
 pub mod inquiries;
 pub mod portal;
 pub mod public;

@@ -18,8 +18,8 @@ use threshold_service::audit::Entry;
 
 use crate::error::{AppError, ErrorInfo};
 use crate::pages::{
-    account, admin_audit, admin_locations, admin_mail, admin_users, inquiries, portal, public,
-    signin, staff,
+    account, admin_audit, admin_locations, admin_mail, admin_users, clients, inquiries, portal,
+    public, signin, staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
@@ -340,6 +340,25 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/inquiries/{id}",
             Perm(ViewInquiries),
             get(api::get_inquiry),
+        ),
+        r(g.clone(), "/clients", Perm(ViewClients), get(clients::list)),
+        r(
+            g.clone(),
+            "/clients/{id}",
+            Perm(ViewClients),
+            get(clients::chart),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/care-team",
+            Perm(ManageCareTeam),
+            post(clients::add_member),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/care-team/remove",
+            Perm(ManageCareTeam),
+            post(clients::remove_member),
         ),
         // Administration
         r(

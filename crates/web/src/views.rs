@@ -171,6 +171,9 @@ pub fn chrome(
             if p.can(Permission::ViewInquiries) {
                 add("/inquiries", "Inquiries");
             }
+            if p.can(Permission::ViewClients) {
+                add("/clients", "Clients");
+            }
             if p.can(Permission::ManageUsers) {
                 add("/admin/users", "Users");
             }

@@ -66,7 +66,13 @@ async fn inquiry(app: &TestApp, name: &str, email: &str) -> String {
 async fn portal_client(app: &TestApp, coordinator: &Client, name: &str, email: &str) -> Client {
     let id = inquiry(app, name, email).await;
     let res = coordinator
-        .post_form(&format!("/inquiries/{id}/convert"), &[])
+        .post_form(
+            &format!("/inquiries/{id}/convert"),
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
         .await;
     assert_eq!(
         res.status(),
@@ -368,7 +374,13 @@ app_test!(
             .await;
         assert_eq!(res.status(), 404);
         let res = coordinator
-            .post_form(&format!("/inquiries/{unknown}/convert"), &[])
+            .post_form(
+                &format!("/inquiries/{unknown}/convert"),
+                &[(
+                    "consultation_outcome",
+                    "Consultation held by phone; a good fit for an intake.",
+                )],
+            )
             .await;
         assert_eq!(res.status(), 404);
         assert_eq!(app.count("select count(*) from clients").await, 0);

@@ -160,7 +160,13 @@ async fn client_user(app: &TestApp, admin: &Client, email: &str) -> String {
         .await
         .unwrap();
     let res = admin
-        .post_form(&format!("/inquiries/{id}/convert"), &[])
+        .post_form(
+            &format!("/inquiries/{id}/convert"),
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
         .await;
     assert_eq!(res.status(), 303);
     rows(

@@ -171,7 +171,13 @@ async fn a_morning_of_activity(app: &TestApp) {
         .await;
     assert_eq!(res.status(), 303);
     let res = coordinator
-        .post_form(&format!("/inquiries/{ada}/convert"), &[])
+        .post_form(
+            &format!("/inquiries/{ada}/convert"),
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let res = app
@@ -312,7 +318,15 @@ app_test!(
         assert_eq!(e.detail.as_deref(), Some("new -> contacted"));
 
         // Converting it.
-        let res = c.post_form(&format!("/inquiries/{ada}/convert"), &[]).await;
+        let res = c
+            .post_form(
+                &format!("/inquiries/{ada}/convert"),
+                &[(
+                    "consultation_outcome",
+                    "Consultation held by phone; a good fit for an intake.",
+                )],
+            )
+            .await;
         assert_eq!(res.status(), 303);
         let e = logged(&app, &request_id(&res), "inquiry.converted").await;
         assert_eq!(e.actor_user_id, me);

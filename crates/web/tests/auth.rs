@@ -1156,7 +1156,13 @@ async fn converted_inquiry(app: &TestApp, coordinator: &Client, email: &str) -> 
         .unwrap();
     app.advance(SignedDuration::from_secs(1));
     let res = coordinator
-        .post_form(&format!("/inquiries/{id}/convert"), &[])
+        .post_form(
+            &format!("/inquiries/{id}/convert"),
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
         .await;
     assert_eq!(res.status(), 303);
     (id, invitation_path(app, email).await)

@@ -201,6 +201,12 @@ async fn a_visitor_becomes_a_client_through_the_browser() {
     assert!(text.contains("Anxiety and low mood"), "{text}");
 
     // Converting it sends an invitation.
+    fill(
+        &c,
+        "consultation_outcome",
+        "Free consultation by phone; a good fit for an intake.",
+    )
+    .await;
     submit(&c, "form[action$='/convert'] button").await;
     let text = page_text(&c).await;
     assert!(text.contains("invitation was sent"), "{text}");

@@ -61,7 +61,13 @@ app_test!(
         assert!(page.contains("Years of depression"));
 
         let res = coordinator
-            .post_form(&format!("/inquiries/{id}/convert"), &[])
+            .post_form(
+                &format!("/inquiries/{id}/convert"),
+                &[(
+                    "consultation_outcome",
+                    "Consultation held by phone; a good fit for an intake.",
+                )],
+            )
             .await;
         assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
         let invitation = app.last_mail_to("ada@example.org").await.unwrap();

@@ -414,8 +414,13 @@ app_test!(
         let gone = app.staff("gone@staff.test", &[Role::Coordinator]).await;
         let gone = gone.id.to_string();
 
-        // The picker offers coordinators and administrators, not clinicians.
-        let page = detail(&c, &id).await;
+        // The picker offers coordinators and administrators, not clinicians (the
+        // consultation's "held by" picker elsewhere on the page lists all staff).
+        let full = detail(&c, &id).await;
+        let start = full
+            .find("id=\"assigned_to\"")
+            .expect("the assignment picker");
+        let page = &full[start..start + full[start..].find("</select>").expect("its end")];
         assert!(
             page.contains(&format!("<option value=\"{cora}\"")),
             "{page}"
@@ -767,7 +772,16 @@ app_test!(
         let me = me.id.to_string();
         let users = count(&app, "select count(*) from users", &[]).await;
 
-        act_ok(&c, &id, "convert", &[]).await;
+        act_ok(
+            &c,
+            &id,
+            "convert",
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
+        .await;
         assert_eq!(status_of(&app, &id).await, "converted");
         assert_eq!(
             count(&app, "select count(*) from users", &[]).await,
@@ -860,7 +874,16 @@ app_test!(
         );
 
         // Only once.
-        let res = act(&c, &id, "convert", &[]).await;
+        let res = act(
+            &c,
+            &id,
+            "convert",
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
+        .await;
         assert_eq!(res.status(), 409);
         let page = res.text().await.unwrap();
         assert!(
@@ -884,7 +907,20 @@ app_test!(
         assert_eq!(audit(&app, "inquiry.converted").await.len(), 1);
 
         for missing in [fresh_id(), "nope".to_owned()] {
-            assert_eq!(act(&c, &missing, "convert", &[]).await.status(), 404);
+            assert_eq!(
+                act(
+                    &c,
+                    &missing,
+                    "convert",
+                    &[(
+                        "consultation_outcome",
+                        "Consultation held by phone; a good fit for an intake."
+                    )]
+                )
+                .await
+                .status(),
+                404
+            );
         }
     }
 );
@@ -909,7 +945,16 @@ app_test!(
         .await;
         let users = count(&app, "select count(*) from users", &[]).await;
 
-        let res = act(&c, &id, "convert", &[]).await;
+        let res = act(
+            &c,
+            &id,
+            "convert",
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
+        .await;
         assert_eq!(res.status(), 409);
         let page = res.text().await.unwrap();
         assert!(
@@ -918,7 +963,16 @@ app_test!(
         );
         assert_eq!(status_of(&app, &id).await, "new");
 
-        let res = act(&c, &closed, "convert", &[]).await;
+        let res = act(
+            &c,
+            &closed,
+            "convert",
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
+        .await;
         assert_eq!(res.status(), 409);
         assert_eq!(status_of(&app, &closed).await, "closed");
 
@@ -1102,7 +1156,13 @@ app_test!(
                 format!("/inquiries/{id}/status"),
                 vec![("status", "consultation-booked")],
             ),
-            (format!("/inquiries/{id}/convert"), vec![]),
+            (
+                format!("/inquiries/{id}/convert"),
+                vec![(
+                    "consultation_outcome",
+                    "Consultation held by phone; a good fit for an intake.",
+                )],
+            ),
             ("/inquiries/new".to_owned(), phone),
         ];
         for (path, fields) in &posts {

@@ -418,7 +418,13 @@ async fn convert_request(app: &TestApp, name: &str, email: &str) -> String {
         .expect("inquiry id");
     let (_, coordinator) = app.signed_in_as(&[Role::Coordinator]).await;
     let res = coordinator
-        .post_form(&format!("/inquiries/{id}/convert"), &[])
+        .post_form(
+            &format!("/inquiries/{id}/convert"),
+            &[(
+                "consultation_outcome",
+                "Consultation held by phone; a good fit for an intake.",
+            )],
+        )
         .await;
     assert_eq!(res.status(), 303, "converted");
     id

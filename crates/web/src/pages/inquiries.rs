@@ -213,11 +213,28 @@ struct InquiryView {
     errors: Errors,
     can_manage: bool,
     can_convert: bool,
+    all_staff: Vec<(UserId, String)>,
+    today: String,
+    me: UserId,
+    consultation: ConvertFields,
 }
 
 impl InquiryView {
     fn when(&self, t: &jiff::Timestamp) -> String {
         self.chrome.when(t)
+    }
+    fn held_by_selected(&self, id: &UserId) -> bool {
+        match self.consultation.consultation_by.parse::<UserId>() {
+            Ok(u) => u == *id,
+            Err(_) => *id == self.me,
+        }
+    }
+    fn consultation_date(&self) -> &str {
+        if self.consultation.consultation_on.is_empty() {
+            &self.today
+        } else {
+            &self.consultation.consultation_on
+        }
     }
     fn is_assigned(&self, id: &UserId) -> bool {
         self.d.inquiry.assigned_to.as_ref() == Some(id)
@@ -256,6 +273,19 @@ async fn render_detail(
     id: InquiryId,
     status: StatusCode,
     errors: Errors,
+) -> AppResult {
+    render_detail_with(st, ctx, p, id, status, errors, ConvertFields::default()).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_detail_with(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &threshold_service::Principal,
+    id: InquiryId,
+    status: StatusCode,
+    errors: Errors,
+    consultation: ConvertFields,
 ) -> AppResult {
     let d = st.services.inquiry(p, id).await?;
     let staff = st.services.assignable_staff().await?;
@@ -306,6 +336,15 @@ async fn render_detail(
             errors,
             can_manage: p.can(Permission::ManageInquiries),
             can_convert: p.can(Permission::ConvertInquiry),
+            all_staff: st.services.active_staff().await?,
+            today: st
+                .services
+                .now()
+                .to_zoned_datetime(ctx.tz.clone())
+                .date()
+                .to_string(),
+            me: p.user_id,
+            consultation,
         },
     ))
 }
@@ -436,15 +475,44 @@ pub async fn status(
     act(&st, &ctx, &p, id, r, "status").await
 }
 
+/// The consultation that preceded the conversion.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ConvertFields {
+    pub consultation_on: String,
+    pub consultation_by: String,
+    pub consultation_outcome: String,
+}
+
 pub async fn convert(
     State(st): State<AppState>,
     ctx: PageCtx,
     Signed(p): Signed,
     Path(id): Path<String>,
+    Form(f): Form<ConvertFields>,
 ) -> AppResult {
     let id = parse_id(&id)?;
-    let r = st.services.convert_inquiry(&p, id).await.map(|_| ());
-    act(&st, &ctx, &p, id, r, "converted").await
+    let form = threshold_service::journeys::ConsultationForm {
+        on: f.consultation_on.clone(),
+        by: f.consultation_by.clone(),
+        outcome: f.consultation_outcome.clone(),
+    };
+    match st.services.convert_inquiry(&p, id, &form).await {
+        Ok(_) => Ok(see_other(&format!("/inquiries/{id}?done=converted"))),
+        Err(Error::Invalid(inv)) => {
+            render_detail_with(
+                &st,
+                &ctx,
+                &p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Errors(inv.0),
+                f,
+            )
+            .await
+        }
+        Err(e) => act(&st, &ctx, &p, id, Err(e), "converted").await,
+    }
 }
 
 pub async fn resend(
