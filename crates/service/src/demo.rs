@@ -122,6 +122,7 @@ impl Services {
         }
 
         let mut coordinator = None;
+        let mut clinical: Vec<(threshold_domain::ids::UserId, Role)> = Vec::new();
         for a in ACCOUNTS.iter().filter(|a| a.role.is_staff()) {
             let staff = NewStaff::parse(&crate::users::StaffForm {
                 email: a.email.into(),
@@ -129,6 +130,9 @@ impl Services {
                 roles: vec![a.role.as_str().into()],
             })?;
             let id = self.create_staff_with_password(staff, PASSWORD).await?;
+            if matches!(a.role, Role::Clinician | Role::Physician) {
+                clinical.push((id, a.role));
+            }
             if let Some(secret) = a.totp_secret {
                 let sealed = self.seal_totp_for_demo(id, secret);
                 let now = self.now();
@@ -217,7 +221,7 @@ impl Services {
             .now()
             .to_zoned_datetime(self.display_zone().await)
             .date();
-        let _client = self
+        let client = self
             .convert_inquiry(
                 &coord,
                 seeded[0],
@@ -230,6 +234,11 @@ impl Services {
                 },
             )
             .await?;
+        // Sam's care team: the demo clinician and physician.
+        for (user, role) in &clinical {
+            self.add_care_team_member(&coord, client, &user.to_string(), role.as_str())
+                .await?;
+        }
         self.set_demo_client_password().await?;
         // Alex: contacted, consultation booked.
         self.log_contact(&coord, seeded[1], "phone", "left-message", "")

@@ -159,6 +159,7 @@ pub(crate) fn open_journey_in(
         false,
         now,
     )?;
+    crate::questionnaires::schedule_baseline_in(c, id, now)?;
     write_in(
         c,
         Actor::User(p),
@@ -188,6 +189,10 @@ pub struct Chart {
     pub journey: Option<ChartJourney>,
     /// Whether the viewer is on the care team (and so sees clinical content).
     pub clinical: bool,
+    /// Care team only: questionnaire results (newest first), alerts and tasks.
+    pub results: Vec<crate::questionnaires::Result_>,
+    pub alerts: Vec<crate::questionnaires::Alert>,
+    pub tasks: Vec<crate::questionnaires::Task>,
 }
 
 #[derive(Debug, Clone)]
@@ -320,10 +325,21 @@ impl Services {
                 .detail(if clinical { "clinical" } else { "contact" }),
         )
         .await?;
+        let (results, alerts, tasks) = match (&journey, clinical) {
+            (Some(j), true) => (
+                self.results_of(j.id).await?,
+                self.alerts_of(j.id).await?,
+                self.tasks_of(j.id).await?,
+            ),
+            _ => (Vec::new(), Vec::new(), Vec::new()),
+        };
         Ok(Chart {
             client: row,
             journey,
             clinical,
+            results,
+            alerts,
+            tasks,
         })
     }
 

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod passwords;
 pub mod portal;
 pub mod principal;
+pub mod questionnaires;
 pub mod tokens;
 pub mod users;
 

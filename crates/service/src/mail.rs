@@ -29,6 +29,7 @@ pub fn backoff(failed_attempts: i64) -> SignedDuration {
 }
 
 /// A message to queue.
+#[derive(Debug, Clone)]
 pub struct Outgoing {
     pub kind: &'static str,
     pub to: String,

@@ -15,6 +15,10 @@ use crate::principal::{Actor, Principal};
 pub struct PortalHome {
     pub client: ClientRow,
     pub contact: Option<LocationRow>,
+    /// Where the client's journey stands.
+    pub stage: Option<threshold_domain::journey::Stage>,
+    /// Questionnaires, due first.
+    pub tasks: Vec<crate::questionnaires::Task>,
 }
 
 impl Services {
@@ -36,6 +40,20 @@ impl Services {
                 .client(Some(client.id)),
         )
         .await?;
-        Ok(PortalHome { client, contact })
+        let cid = client.id;
+        let journey = self
+            .db
+            .read(move |c| threshold_store::journeys::current_for_client(c, cid))
+            .await?;
+        let (stage, tasks) = match journey {
+            Some(j) => (j.stage.parse().ok(), self.tasks_of(j.id).await?),
+            None => (None, Vec::new()),
+        };
+        Ok(PortalHome {
+            client,
+            contact,
+            stage,
+            tasks,
+        })
     }
 }

@@ -19,6 +19,7 @@ pub mod locations;
 mod migrate;
 pub mod outbox;
 mod postgres;
+pub mod questionnaires;
 pub mod resets;
 pub mod sessions;
 mod sqlite;

@@ -29,6 +29,11 @@ const SQLITE: &[Migration] = &[
         name: "journeys",
         sql: include_str!("../migrations/sqlite/0002_journeys.sql"),
     },
+    Migration {
+        version: 3,
+        name: "questionnaires",
+        sql: include_str!("../migrations/sqlite/0003_questionnaires.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -41,6 +46,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         name: "journeys",
         sql: include_str!("../migrations/postgres/0002_journeys.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "questionnaires",
+        sql: include_str!("../migrations/postgres/0003_questionnaires.sql"),
     },
 ];
 

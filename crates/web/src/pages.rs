@@ -6,10 +6,12 @@ pub mod admin_audit;
 pub mod admin_locations;
 pub mod admin_mail;
 pub mod admin_users;
+pub mod alerts;
 pub mod clients;
 pub mod inquiries;
 pub mod portal;
 pub mod public;
+pub mod questionnaires;
 pub mod signin;
 pub mod staff;
 

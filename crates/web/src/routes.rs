@@ -18,8 +18,8 @@ use threshold_service::audit::Entry;
 
 use crate::error::{AppError, ErrorInfo};
 use crate::pages::{
-    account, admin_audit, admin_locations, admin_mail, admin_users, clients, inquiries, portal,
-    public, signin, staff,
+    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, clients, inquiries,
+    portal, public, questionnaires, signin, staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
@@ -344,6 +344,25 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(g.clone(), "/clients", Perm(ViewClients), get(clients::list)),
         r(
             g.clone(),
+            "/clients/{id}/questionnaires/{task}",
+            Perm(ViewClinical),
+            get(questionnaires::staff_form),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/questionnaires/{task}",
+            Perm(ViewClinical),
+            post(questionnaires::staff_submit),
+        ),
+        r(g.clone(), "/alerts", Perm(ViewClinical), get(alerts::list)),
+        r(
+            p.clone(),
+            "/alerts/{id}/acknowledge",
+            Perm(ViewClinical),
+            post(alerts::acknowledge),
+        ),
+        r(
+            g.clone(),
             "/clients/{id}",
             Perm(ViewClients),
             get(clients::chart),
@@ -470,6 +489,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(admin_mail::retry),
         ),
         // Clients
+        r(
+            g.clone(),
+            "/portal/questionnaires/{task}",
+            Perm(ClientPortal),
+            get(questionnaires::portal_form),
+        ),
+        r(
+            p.clone(),
+            "/portal/questionnaires/{task}",
+            Perm(ClientPortal),
+            post(questionnaires::portal_submit),
+        ),
         r(g, "/portal", Perm(ClientPortal), get(portal::home)),
     ]
 }

@@ -115,6 +115,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "password" => "Your password was changed. Your other sessions were signed out.",
         "token-revoked" => "The token was revoked.",
         "retried" => "The message will be sent again.",
+        "answered" => "Thank you. Your answers were saved.",
+        "alert-raised" => "The answers were saved and raised a safety alert to the care team.",
+        "acknowledged" => "The alert was acknowledged and your action recorded.",
         "signed-out" => "You are signed out.",
         "reset-sent" => {
             "If an account uses that address, we sent it a link to reset the password. It works for one hour."
@@ -173,6 +176,9 @@ pub fn chrome(
             }
             if p.can(Permission::ViewClients) {
                 add("/clients", "Clients");
+            }
+            if p.can(Permission::ViewClinical) {
+                add("/alerts", "Alerts");
             }
             if p.can(Permission::ManageUsers) {
                 add("/admin/users", "Users");

@@ -294,5 +294,36 @@ async fn capture_screens() {
             std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write");
         }
     }
+    // The client's side: the portal and a questionnaire.
+    c.delete_all_cookies().await.expect("clear cookies");
+    c.set_window_size(1280, 900).await.expect("resize");
+    c.goto(&app.url("/signin")).await.expect("sign-in page");
+    fill(&c, "email", "client@demo.threshold.test").await;
+    fill(&c, "password", threshold_service::demo::PASSWORD).await;
+    submit(&c, "form.stack button[type=submit]").await;
+    let task: String = app
+        .services
+        .db
+        .read(|c| {
+            c.query_one(
+                "select id from questionnaire_tasks where instrument = 'phq-9'",
+                &[],
+            )?
+            .get::<String>(0)
+        })
+        .await
+        .expect("a task");
+    let client_pages = [
+        ("portal", "/portal".to_owned()),
+        ("phq9", format!("/portal/questionnaires/{task}")),
+    ];
+    for (width, height, tag) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        c.set_window_size(width, height).await.expect("resize");
+        for (name, path) in &client_pages {
+            c.goto(&app.url(path)).await.expect("open");
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write");
+        }
+    }
     c.close().await.expect("close");
 }

@@ -15,6 +15,14 @@ struct PortalPage {
     chrome: Chrome,
     name: String,
     contact: Option<LocationRow>,
+    stage: Option<threshold_domain::journey::Stage>,
+    tasks: Vec<threshold_service::questionnaires::Task>,
+}
+
+impl PortalPage {
+    fn open_tasks(&self) -> usize {
+        self.tasks.iter().filter(|t| !t.done).count()
+    }
 }
 
 pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
@@ -23,5 +31,7 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
         chrome: ctx.chrome("Your portal"),
         name: h.client.name,
         contact: h.contact,
+        stage: h.stage,
+        tasks: h.tasks,
     }))
 }
