@@ -18,9 +18,23 @@ struct AlertsPage {
     chrome: Chrome,
     alerts: Vec<Alert>,
     errors: Errors,
+    /// The alert whose acknowledgement was refused: its field carries the errors.
+    failed: Option<String>,
 }
 
 impl AlertsPage {
+    /// The textarea's id: `action` for the refused form (the error summary links
+    /// there), `action-<id>` for the others.
+    fn field_id(&self, alert: &str) -> String {
+        if self.failed.as_deref() == Some(alert) {
+            "action".to_owned()
+        } else {
+            format!("action-{alert}")
+        }
+    }
+    fn failed_here(&self, alert: &str) -> bool {
+        self.failed.as_deref() == Some(alert)
+    }
     fn when(&self, t: &jiff::Timestamp) -> String {
         self.chrome.when(t)
     }
@@ -32,6 +46,7 @@ async fn render(
     p: &threshold_service::Principal,
     status: StatusCode,
     errors: Errors,
+    failed: Option<String>,
 ) -> AppResult {
     let alerts = st.services.my_alerts(p).await?;
     Ok(page_with(
@@ -40,12 +55,13 @@ async fn render(
             chrome: ctx.chrome("Alerts"),
             alerts,
             errors,
+            failed,
         },
     ))
 }
 
 pub async fn list(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
-    render(&st, &ctx, &p, StatusCode::OK, Errors::default()).await
+    render(&st, &ctx, &p, StatusCode::OK, Errors::default(), None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +86,7 @@ pub async fn acknowledge(
                 &p,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Errors(inv.0),
+                Some(id),
             )
             .await
         }
