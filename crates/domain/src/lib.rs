@@ -10,6 +10,7 @@ pub mod clinical;
 pub mod clock;
 pub mod ids;
 pub mod inquiry;
+pub mod intake;
 pub mod journey;
 pub mod questionnaire;
 pub mod role;

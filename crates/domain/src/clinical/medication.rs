@@ -102,8 +102,8 @@ pub struct Medication {
     pub morphine_equivalent_mg_per_day: Option<f64>,
 }
 
-/// A medication entry exactly as the form sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A medication entry exactly as the form sent it (and as an intake draft keeps it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MedicationForm {
     #[serde(default)]
     pub name: String,
