@@ -191,6 +191,8 @@ pub struct Chart {
     pub clinical: bool,
     /// Care team only: questionnaire results (newest first), alerts and tasks.
     pub results: Vec<crate::questionnaires::Result_>,
+    /// Care team only: the intake form and whether it was submitted.
+    pub intake: Option<(threshold_domain::intake::IntakeDraft, bool)>,
     pub alerts: Vec<crate::questionnaires::Alert>,
     pub tasks: Vec<crate::questionnaires::Task>,
 }
@@ -325,13 +327,14 @@ impl Services {
                 .detail(if clinical { "clinical" } else { "contact" }),
         )
         .await?;
-        let (results, alerts, tasks) = match (&journey, clinical) {
+        let (results, alerts, tasks, intake) = match (&journey, clinical) {
             (Some(j), true) => (
                 self.results_of(j.id).await?,
                 self.alerts_of(j.id).await?,
                 self.tasks_of(j.id).await?,
+                self.intake_of(j.id).await?,
             ),
-            _ => (Vec::new(), Vec::new(), Vec::new()),
+            _ => (Vec::new(), Vec::new(), Vec::new(), None),
         };
         Ok(Chart {
             client: row,
@@ -340,6 +343,7 @@ impl Services {
             results,
             alerts,
             tasks,
+            intake,
         })
     }
 

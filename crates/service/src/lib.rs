@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod inquiries;
+pub mod intake;
 pub mod invitations;
 pub mod journeys;
 pub mod locations;

@@ -193,7 +193,20 @@ impl Services {
             .map_err(|_| Error::Internal(format!("task {}: unknown instrument", t.id)))?;
         let def = instrument.definition();
         let answers = Answers::parse(def, raw)?;
-        let scored = score(def, &answers, &ScoringContext::default())?;
+        // AUDIT-C's cut-off depends on the sex recorded at intake.
+        let sex = self
+            .intake_of(t.journey_id)
+            .await?
+            .and_then(|(draft, _)| draft.sex)
+            .unwrap_or_default();
+        let scored = score(
+            def,
+            &answers,
+            &ScoringContext {
+                sex,
+                ..ScoringContext::default()
+            },
+        )?;
         let response_id = uuid::Uuid::now_v7().to_string();
         let stored: Vec<String> = answers
             .iter()

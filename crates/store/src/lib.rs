@@ -13,6 +13,7 @@ pub mod conn;
 mod db;
 pub mod error;
 pub mod inquiries;
+pub mod intakes;
 pub mod invitations;
 pub mod journeys;
 pub mod locations;

@@ -34,6 +34,11 @@ const SQLITE: &[Migration] = &[
         name: "questionnaires",
         sql: include_str!("../migrations/sqlite/0003_questionnaires.sql"),
     },
+    Migration {
+        version: 4,
+        name: "intakes",
+        sql: include_str!("../migrations/sqlite/0004_intakes.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -51,6 +56,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "questionnaires",
         sql: include_str!("../migrations/postgres/0003_questionnaires.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "intakes",
+        sql: include_str!("../migrations/postgres/0004_intakes.sql"),
     },
 ];
 

@@ -9,6 +9,7 @@ pub mod admin_users;
 pub mod alerts;
 pub mod clients;
 pub mod inquiries;
+pub mod intake;
 pub mod portal;
 pub mod public;
 pub mod questionnaires;

@@ -19,7 +19,7 @@ use threshold_service::audit::Entry;
 use crate::error::{AppError, ErrorInfo};
 use crate::pages::{
     account, admin_audit, admin_locations, admin_mail, admin_users, alerts, clients, inquiries,
-    portal, public, questionnaires, signin, staff,
+    intake, portal, public, questionnaires, signin, staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
@@ -489,6 +489,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(admin_mail::retry),
         ),
         // Clients
+        r(
+            g.clone(),
+            "/portal/intake",
+            Perm(ClientPortal),
+            get(intake::form),
+        ),
+        r(
+            p.clone(),
+            "/portal/intake",
+            Perm(ClientPortal),
+            post(intake::save),
+        ),
         r(
             g.clone(),
             "/portal/questionnaires/{task}",

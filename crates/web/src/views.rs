@@ -116,6 +116,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "token-revoked" => "The token was revoked.",
         "retried" => "The message will be sent again.",
         "answered" => "Thank you. Your answers were saved.",
+        "draft-saved" => "Your draft was saved. You can come back to it at any time.",
+        "intake-submitted" => "Thank you. Your intake form was sent to your care team.",
         "alert-raised" => "The answers were saved and raised a safety alert to the care team.",
         "acknowledged" => "The alert was acknowledged and your action recorded.",
         "signed-out" => "You are signed out.",

@@ -316,6 +316,7 @@ async fn capture_screens() {
     let client_pages = [
         ("portal", "/portal".to_owned()),
         ("phq9", format!("/portal/questionnaires/{task}")),
+        ("intake", "/portal/intake".to_owned()),
     ];
     for (width, height, tag) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         c.set_window_size(width, height).await.expect("resize");

@@ -20,6 +20,9 @@ struct PortalPage {
 }
 
 impl PortalPage {
+    fn at_intake(&self) -> bool {
+        self.stage == Some(threshold_domain::journey::Stage::Intake)
+    }
     fn open_tasks(&self) -> usize {
         self.tasks.iter().filter(|t| !t.done).count()
     }
