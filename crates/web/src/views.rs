@@ -250,6 +250,36 @@ pub fn see_other(to: &str) -> Response {
     res
 }
 
+/// After a form action: on success a 303 to `ok`; when the input was refused
+/// (422) or clashed with the record's state (409) the page is shown again with the
+/// problem, through `again`; anything else is an error page.
+pub async fn after_action<F, Fut>(
+    result: Result<(), threshold_service::Error>,
+    ok: &str,
+    again: F,
+) -> crate::error::AppResult
+where
+    F: FnOnce(StatusCode, Errors) -> Fut,
+    Fut: std::future::Future<Output = crate::error::AppResult>,
+{
+    use threshold_service::Error;
+    match result {
+        Ok(()) => Ok(see_other(ok)),
+        Err(Error::Invalid(inv)) => again(StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)).await,
+        Err(Error::Conflict(message)) => {
+            again(
+                StatusCode::CONFLICT,
+                Errors(vec![FieldError {
+                    field: "actions".into(),
+                    message,
+                }]),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Field errors looked up by name in templates.
 #[derive(Debug, Clone, Default)]
 pub struct Errors(pub Vec<FieldError>);

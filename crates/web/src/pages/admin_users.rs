@@ -12,7 +12,7 @@ use threshold_store::users::UserRow;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Signed};
 use crate::state::AppState;
-use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other};
+use crate::views::{Chrome, Errors, PageCtx, after_action, page, page_with, see_other};
 
 pub struct RoleBox {
     pub value: &'static str,
@@ -182,35 +182,12 @@ async fn after(
     r: Result<(), Error>,
     done: &str,
 ) -> AppResult {
-    match r {
-        Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done={done}"))),
-        Err(Error::Invalid(inv)) => {
-            render_user(
-                st,
-                ctx,
-                p,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Errors(inv.0),
-            )
-            .await
-        }
-        Err(Error::Conflict(m)) => {
-            render_user(
-                st,
-                ctx,
-                p,
-                id,
-                StatusCode::CONFLICT,
-                Errors(vec![threshold_domain::FieldError {
-                    field: "actions".into(),
-                    message: m,
-                }]),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_action(
+        r,
+        &format!("/admin/users/{id}?done={done}"),
+        |status, errors| render_user(st, ctx, p, id, status, errors),
+    )
+    .await
 }
 
 pub async fn set_roles(

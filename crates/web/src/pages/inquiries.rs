@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult, ErrorInfo};
 use crate::extract::{Form, Signed};
 use crate::pages::public::{ConsultationFields, ConsultationPage, contact_choices};
 use crate::state::AppState;
-use crate::views::{Chrome, Errors, PageCtx, page, page_with, see_other};
+use crate::views::{Chrome, Errors, PageCtx, after_action, page, page_with, see_other};
 
 /// Queue parameters as they arrive in a query string.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -368,35 +368,12 @@ async fn act(
     result: Result<(), Error>,
     done: &str,
 ) -> AppResult {
-    match result {
-        Ok(()) => Ok(see_other(&format!("/inquiries/{id}?done={done}"))),
-        Err(Error::Invalid(inv)) => {
-            render_detail(
-                st,
-                ctx,
-                p,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Errors(inv.0),
-            )
-            .await
-        }
-        Err(Error::Conflict(m)) => {
-            render_detail(
-                st,
-                ctx,
-                p,
-                id,
-                StatusCode::CONFLICT,
-                Errors(vec![FieldError {
-                    field: "actions".into(),
-                    message: m,
-                }]),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_action(
+        result,
+        &format!("/inquiries/{id}?done={done}"),
+        |status, errors| render_detail(st, ctx, p, id, status, errors),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
