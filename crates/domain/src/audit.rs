@@ -66,6 +66,21 @@ pub enum AuditAction {
     AuditViewed,
     MailViewed,
     MailRetried,
+    AssessmentRecorded,
+    ReviewRequested,
+    ReviewQueueViewed,
+    EligibilityDecided,
+    PlanSaved,
+    PrescriptionSigned,
+    PrescriptionViewed,
+    ConsentSigned,
+    ConsentWithdrawn,
+    ConsentViewed,
+    ConsentPublished,
+    SettingsChanged,
+    PartnerCreated,
+    PartnerChanged,
+    ProfileChanged,
 }
 
 impl AuditAction {
@@ -125,6 +140,21 @@ impl AuditAction {
             AuditViewed => "audit.viewed",
             MailViewed => "mail.viewed",
             MailRetried => "mail.retried",
+            AssessmentRecorded => "assessment.recorded",
+            ReviewRequested => "review.requested",
+            ReviewQueueViewed => "review.queue-viewed",
+            EligibilityDecided => "review.decided",
+            PlanSaved => "plan.saved",
+            PrescriptionSigned => "prescription.signed",
+            PrescriptionViewed => "prescription.viewed",
+            ConsentSigned => "consent.signed",
+            ConsentWithdrawn => "consent.withdrawn",
+            ConsentViewed => "consent.viewed",
+            ConsentPublished => "consent.published",
+            SettingsChanged => "settings.changed",
+            PartnerCreated => "partner.created",
+            PartnerChanged => "partner.changed",
+            ProfileChanged => "user.profile-changed",
         }
     }
 }

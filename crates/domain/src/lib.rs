@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod careplan;
 pub mod clinical;
 pub mod clock;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod journey;
 pub mod questionnaire;
 pub mod role;
 pub mod rules;
+pub mod settings;
 pub mod text;
 pub mod validation;
 

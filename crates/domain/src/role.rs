@@ -85,6 +85,7 @@ impl Role {
                     | ManageLocations
                     | ViewAudit
                     | ViewMailOutbox
+                    | ManageClinic
             ),
             Role::Coordinator => matches!(
                 p,
@@ -96,9 +97,13 @@ impl Role {
                     | RecordPhoneInquiry
                     | ConvertInquiry
             ),
-            Role::Clinician | Role::Physician => {
-                matches!(p, StaffArea | ViewClients | ViewClinical)
+            Role::Clinician => {
+                matches!(p, StaffArea | ViewClients | ViewClinical | RecordAssessment)
             }
+            Role::Physician => matches!(
+                p,
+                StaffArea | ViewClients | ViewClinical | RecordAssessment | DecideEligibility
+            ),
             Role::MedicalPartner => matches!(p, StaffArea),
             Role::Client => matches!(p, ClientPortal),
         }
@@ -158,6 +163,13 @@ pub enum Permission {
     ViewMailOutbox,
     /// The client's own portal.
     ClientPortal,
+    /// Record assessment findings (vitals, psychological and medical assessment)
+    /// and plans, for clients on one's care teams.
+    RecordAssessment,
+    /// Decide eligibility in the physician review; sign prescriptions.
+    DecideEligibility,
+    /// Clinic settings, partner organisations and consent documents.
+    ManageClinic,
 }
 
 /// A set of roles, held by one person.

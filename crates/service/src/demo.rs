@@ -122,6 +122,7 @@ impl Services {
         }
 
         let mut coordinator = None;
+        let mut administrator = None;
         let mut clinical: Vec<(threshold_domain::ids::UserId, Role)> = Vec::new();
         for a in ACCOUNTS.iter().filter(|a| a.role.is_staff()) {
             let staff = NewStaff::parse(&crate::users::StaffForm {
@@ -139,6 +140,21 @@ impl Services {
                 self.db
                     .write(move |c| threshold_store::users::set_totp(c, id, Some(&sealed), now))
                     .await?;
+            }
+            if a.role == Role::Administrator {
+                administrator = Some(Principal {
+                    user_id: id,
+                    email: a.email.into(),
+                    name: a.name.into(),
+                    roles: threshold_domain::RoleSet::of(&[Role::Administrator]),
+                    via: Via::Token {
+                        id: threshold_domain::ids::TokenId::new(),
+                    },
+                    meta: RequestMeta {
+                        request_id: "demo-seed".into(),
+                        ..RequestMeta::default()
+                    },
+                });
             }
             if a.role == Role::Coordinator {
                 coordinator = Some(Principal {
@@ -258,6 +274,29 @@ impl Services {
         .await?;
         self.change_inquiry_status(&coord, seeded[4], "closed", "referred-elsewhere")
             .await?;
+        // Clients at every later stage of the journey.
+        let named = |role: Role| {
+            clinical.iter().find(|(_, r)| *r == role).map(|(id, _)| {
+                let name = ACCOUNTS
+                    .iter()
+                    .find(|a| a.role == role)
+                    .map_or("", |a| a.name);
+                (*id, name.to_owned())
+            })
+        };
+        if let (Some(administrator), Some(clinician), Some(physician)) = (
+            administrator,
+            named(Role::Clinician),
+            named(Role::Physician),
+        ) {
+            self.seed_demo_journeys(&crate::demo_journeys::Cast {
+                coordinator: coord,
+                administrator,
+                clinician,
+                physician,
+            })
+            .await?;
+        }
         Ok(true)
     }
 

@@ -131,7 +131,7 @@ impl Services {
                     )
                     .map_err(|r| Error::Conflict(r.to_string()))?;
                     threshold_store::intakes::submit(c, j.id, p.user_id, now)?;
-                    threshold_store::journeys::record_transition(
+                    if !threshold_store::journeys::record_transition(
                         c,
                         &uuid::Uuid::now_v7().to_string(),
                         j.id,
@@ -141,7 +141,9 @@ impl Services {
                         None,
                         false,
                         now,
-                    )?;
+                    )? {
+                        return Err(Error::Conflict("Your intake form has already been submitted.".into()));
+                    }
                     write_in(
                         c,
                         Actor::User(&p),

@@ -195,6 +195,9 @@ pub struct Chart {
     pub intake: Option<(threshold_domain::intake::IntakeDraft, bool)>,
     pub alerts: Vec<crate::questionnaires::Alert>,
     pub tasks: Vec<crate::questionnaires::Task>,
+    /// Care team only: assessment, decisions, plan, prescription, consents and
+    /// readiness.
+    pub care: Option<crate::careplan::CarePlan>,
 }
 
 #[derive(Debug, Clone)]
@@ -327,14 +330,15 @@ impl Services {
                 .detail(if clinical { "clinical" } else { "contact" }),
         )
         .await?;
-        let (results, alerts, tasks, intake) = match (&journey, clinical) {
+        let (results, alerts, tasks, intake, care) = match (&journey, clinical) {
             (Some(j), true) => (
                 self.results_of(j.id).await?,
                 self.alerts_of(j.id).await?,
                 self.tasks_of(j.id).await?,
                 self.intake_of(j.id).await?,
+                Some(self.care_plan_of(j.id).await?),
             ),
-            _ => (Vec::new(), Vec::new(), Vec::new(), None),
+            _ => (Vec::new(), Vec::new(), Vec::new(), None, None),
         };
         Ok(Chart {
             client: row,
@@ -344,6 +348,7 @@ impl Services {
             alerts,
             tasks,
             intake,
+            care,
         })
     }
 

@@ -9,8 +9,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod careplan;
+pub mod clinic;
+pub mod consent_texts;
+pub mod consents;
 pub mod crypto;
 pub mod demo;
+mod demo_journeys;
 pub mod error;
 pub mod inquiries;
 pub mod intake;

@@ -90,7 +90,9 @@ pub fn current_for_client(c: &mut dyn Conn, client: ClientId) -> Result<Option<J
     .transpose()
 }
 
-/// Moves the journey to `to` (closing it when `closes`), and records the step.
+/// Records a move and sets the journey's stage. A move from a stage is recorded
+/// only while the journey is still at that stage: returns false (and changes
+/// nothing) when someone else moved it first.
 #[allow(clippy::too_many_arguments)]
 pub fn record_transition(
     c: &mut dyn Conn,
@@ -102,19 +104,22 @@ pub fn record_transition(
     reason_enc: Option<&str>,
     closes: bool,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<bool> {
+    if let Some(from) = from {
+        let n = c.execute(
+            "update journeys set stage = $2, updated_at = $3, closed_at = $4 where id = $1 and stage = $5",
+            params![journey, to, now, closes.then_some(now), from],
+        )?;
+        if n != 1 {
+            return Ok(false);
+        }
+    }
     c.execute(
         "insert into journey_transitions (id, journey_id, at, from_stage, to_stage, by_user, reason_enc)
          values ($1, $2, $3, $4, $5, $6, $7)",
         params![transition_id, journey, now, from, to, by, reason_enc],
     )?;
-    if from.is_some() {
-        c.execute(
-            "update journeys set stage = $2, updated_at = $3, closed_at = $4 where id = $1",
-            params![journey, to, now, closes.then_some(now)],
-        )?;
-    }
-    Ok(())
+    Ok(true)
 }
 
 /// One step of the timeline.

@@ -8,6 +8,7 @@
 
 pub mod audit;
 mod builder;
+pub mod careplan;
 pub mod clients;
 pub mod conn;
 mod db;

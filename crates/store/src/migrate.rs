@@ -39,6 +39,11 @@ const SQLITE: &[Migration] = &[
         name: "intakes",
         sql: include_str!("../migrations/sqlite/0004_intakes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "care plan",
+        sql: include_str!("../migrations/sqlite/0005_care_plan.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -61,6 +66,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "intakes",
         sql: include_str!("../migrations/postgres/0004_intakes.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "care plan",
+        sql: include_str!("../migrations/postgres/0005_care_plan.sql"),
     },
 ];
 

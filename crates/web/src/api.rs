@@ -319,7 +319,15 @@ pub struct ApiDoc;
 
 /// `/api/v1/openapi.json`
 pub async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(document()).into_response()
+}
+
+/// The whole document: the inquiry API with the care and clinic APIs merged in.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_care::CareApi::openapi());
+    doc.merge(crate::api_clinic::ClinicApi::openapi());
+    doc
 }
 
 /// `/healthz`: 200 once the database answers.

@@ -6,6 +6,8 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod api_care;
+pub mod api_clinic;
 pub mod csrf;
 pub mod error;
 pub mod extract;

@@ -3,11 +3,14 @@
 
 pub mod account;
 pub mod admin_audit;
+pub mod admin_clinic;
 pub mod admin_locations;
 pub mod admin_mail;
 pub mod admin_users;
 pub mod alerts;
+pub mod care;
 pub mod clients;
+pub mod consents;
 pub mod inquiries;
 pub mod intake;
 pub mod portal;

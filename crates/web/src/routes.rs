@@ -10,21 +10,22 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use threshold_domain::Permission;
 use threshold_domain::audit::AuditAction;
 use threshold_service::Actor;
 use threshold_service::audit::Entry;
 
 use crate::error::{AppError, ErrorInfo};
+use crate::pages::admin_clinic;
 use crate::pages::{
-    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, clients, inquiries,
-    intake, portal, public, questionnaires, signin, staff,
+    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, care, clients,
+    consents, inquiries, intake, portal, public, questionnaires, signin, staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
 use crate::views::see_other;
-use crate::{api, middleware};
+use crate::{api, api_care, api_clinic, middleware};
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,6 +342,120 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Perm(ViewInquiries),
             get(api::get_inquiry),
         ),
+        r(
+            p.clone(),
+            "/api/v1/clients/{id}/assessments",
+            Perm(RecordAssessment),
+            post(api_care::record_assessment),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/clients/{id}/readiness",
+            Perm(ViewClinical),
+            get(api_care::readiness),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/clients/{id}/review-request",
+            Perm(RecordAssessment),
+            post(api_care::request_review),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/review-queue",
+            Perm(DecideEligibility),
+            get(api_care::review_queue),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/clients/{id}/review",
+            Perm(DecideEligibility),
+            get(api_care::review),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/clients/{id}/decision",
+            Perm(DecideEligibility),
+            post(api_care::decide),
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/clients/{id}/plan",
+            Perm(RecordAssessment),
+            put(api_care::save_plan),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/clients/{id}/prescriptions",
+            Perm(DecideEligibility),
+            post(api_care::sign_prescription),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/portal/consents",
+            Perm(ClientPortal),
+            get(api_care::my_consents),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/portal/consents/{kind}",
+            Perm(ClientPortal),
+            post(api_care::sign_consent),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/portal/consents/{kind}/withdraw",
+            Perm(ClientPortal),
+            post(api_care::withdraw_consent),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/settings",
+            Perm(ManageClinic),
+            get(api_clinic::get_settings),
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/settings",
+            Perm(ManageClinic),
+            put(api_clinic::put_settings),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/partners",
+            Perm(ManageClinic),
+            get(api_clinic::list_partners),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/partners",
+            Perm(ManageClinic),
+            post(api_clinic::create_partner),
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/partners/{id}",
+            Perm(ManageClinic),
+            put(api_clinic::update_partner),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/consent-documents",
+            Perm(ManageClinic),
+            get(api_clinic::list_consent_documents),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/consent-documents/{kind}",
+            Perm(ManageClinic),
+            get(api_clinic::consent_document_versions),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/consent-documents/{kind}",
+            Perm(ManageClinic),
+            post(api_clinic::publish_consent_document),
+        ),
         r(g.clone(), "/clients", Perm(ViewClients), get(clients::list)),
         r(
             g.clone(),
@@ -355,6 +470,60 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(questionnaires::staff_submit),
         ),
         r(g.clone(), "/alerts", Perm(ViewClinical), get(alerts::list)),
+        r(
+            p.clone(),
+            "/clients/{id}/assessment",
+            Perm(RecordAssessment),
+            post(care::record_assessment),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/review-request",
+            Perm(RecordAssessment),
+            post(care::request_review),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/revisit",
+            Perm(RecordAssessment),
+            post(care::revisit),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/plan",
+            Perm(RecordAssessment),
+            post(care::save_plan),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/prescription",
+            Perm(DecideEligibility),
+            post(care::sign_prescription),
+        ),
+        r(
+            g.clone(),
+            "/clients/{id}/prescription",
+            Perm(ViewClinical),
+            get(care::prescription),
+        ),
+        r(
+            g.clone(),
+            "/review",
+            Perm(DecideEligibility),
+            get(care::queue),
+        ),
+        r(
+            g.clone(),
+            "/review/{id}",
+            Perm(DecideEligibility),
+            get(care::review),
+        ),
+        r(
+            p.clone(),
+            "/review/{id}",
+            Perm(DecideEligibility),
+            post(care::decide),
+        ),
         r(
             p.clone(),
             "/alerts/{id}/acknowledge",
@@ -435,6 +604,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(admin_users::invite),
         ),
         r(
+            p.clone(),
+            "/admin/users/{id}/prescriber",
+            Perm(ManageUsers),
+            post(admin_users::set_prescriber),
+        ),
+        r(
             g.clone(),
             "/admin/locations",
             Perm(ManageLocations),
@@ -488,6 +663,60 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Perm(ViewMailOutbox),
             post(admin_mail::retry),
         ),
+        r(
+            g.clone(),
+            "/admin/settings",
+            Perm(ManageClinic),
+            get(admin_clinic::settings),
+        ),
+        r(
+            p.clone(),
+            "/admin/settings",
+            Perm(ManageClinic),
+            post(admin_clinic::save_settings),
+        ),
+        r(
+            g.clone(),
+            "/admin/partners",
+            Perm(ManageClinic),
+            get(admin_clinic::partners),
+        ),
+        r(
+            p.clone(),
+            "/admin/partners",
+            Perm(ManageClinic),
+            post(admin_clinic::create_partner),
+        ),
+        r(
+            g.clone(),
+            "/admin/partners/{id}",
+            Perm(ManageClinic),
+            get(admin_clinic::partner),
+        ),
+        r(
+            p.clone(),
+            "/admin/partners/{id}",
+            Perm(ManageClinic),
+            post(admin_clinic::update_partner),
+        ),
+        r(
+            g.clone(),
+            "/admin/consents",
+            Perm(ManageClinic),
+            get(admin_clinic::consents),
+        ),
+        r(
+            g.clone(),
+            "/admin/consents/{kind}",
+            Perm(ManageClinic),
+            get(admin_clinic::consent),
+        ),
+        r(
+            p.clone(),
+            "/admin/consents/{kind}",
+            Perm(ManageClinic),
+            post(admin_clinic::publish_consent),
+        ),
         // Clients
         r(
             g.clone(),
@@ -512,6 +741,24 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/portal/questionnaires/{task}",
             Perm(ClientPortal),
             post(questionnaires::portal_submit),
+        ),
+        r(
+            g.clone(),
+            "/portal/consents/{kind}",
+            Perm(ClientPortal),
+            get(consents::show),
+        ),
+        r(
+            p.clone(),
+            "/portal/consents/{kind}",
+            Perm(ClientPortal),
+            post(consents::sign),
+        ),
+        r(
+            p.clone(),
+            "/portal/consents/{kind}/withdraw",
+            Perm(ClientPortal),
+            post(consents::withdraw),
         ),
         r(g, "/portal", Perm(ClientPortal), get(portal::home)),
     ]

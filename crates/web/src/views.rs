@@ -125,6 +125,21 @@ fn notice_text(key: &str) -> Option<&'static str> {
             "If an account uses that address, we sent it a link to reset the password. It works for one hour."
         }
         "password-reset" => "Your password was changed. Sign in with the new one.",
+        "published" => {
+            "The new version is published. Clients who signed an earlier version will be asked to sign again."
+        }
+        "assessment" => "The assessment entry was recorded.",
+        "review-requested" => "The client was sent to physician review.",
+        "decided" => "The decision was recorded.",
+        "revisit" => "The client is back at assessment.",
+        "plan" => "The plan was saved.",
+        "prescription" => "The prescription was signed.",
+        "consent-signed" => {
+            "Thank you. Your signature was recorded; you can keep a copy from this page."
+        }
+        "consent-withdrawn" => {
+            "Your consent was withdrawn. Your care team has been told through your record."
+        }
         _ => return None,
     })
 }
@@ -182,11 +197,17 @@ pub fn chrome(
             if p.can(Permission::ViewClinical) {
                 add("/alerts", "Alerts");
             }
+            if p.can(Permission::DecideEligibility) {
+                add("/review", "Review");
+            }
             if p.can(Permission::ManageUsers) {
                 add("/admin/users", "Users");
             }
             if p.can(Permission::ManageLocations) {
                 add("/admin/locations", "Locations");
+            }
+            if p.can(Permission::ManageClinic) {
+                add("/admin/settings", "Clinic");
             }
             if p.can(Permission::ViewAudit) {
                 add("/admin/audit", "Audit trail");
@@ -296,6 +317,14 @@ impl Errors {
     }
     pub fn any(&self) -> bool {
         !self.0.is_empty()
+    }
+    /// Every message for a field (a decision can be refused for several reasons).
+    pub fn all(&self, field: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect()
     }
     pub fn list(&self) -> &[FieldError] {
         &self.0

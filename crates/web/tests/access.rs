@@ -28,12 +28,21 @@ fn is_api(path: &str) -> bool {
 }
 
 /// Calls a route as `c` would from a page: GETs plainly, POSTs as a form with the
-/// session's CSRF token, so what is tested is the permission and not CSRF.
+/// session's CSRF token, and API writes as JSON with the token in its header, so
+/// what is tested is the permission and not CSRF.
 async fn call(c: &Client, spec: &RouteSpec, path: &str) -> reqwest::Response {
-    match spec.method.as_str() {
-        "GET" => c.get(path).await,
-        "POST" => c.post_form(path, &[]).await,
-        m => panic!("the route table has a {m} route; teach this test to call it"),
+    match (spec.method.as_str(), is_api(path)) {
+        ("GET", _) => c.get(path).await,
+        ("POST", false) => c.post_form(path, &[]).await,
+        ("POST" | "PUT", true) => c
+            .http
+            .request(spec.method.clone(), format!("{}{path}", c.base))
+            .header("x-csrf-token", c.csrf().await)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("api write"),
+        (m, _) => panic!("the route table has a {m} route; teach this test to call it"),
     }
 }
 

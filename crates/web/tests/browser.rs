@@ -115,21 +115,47 @@ async fn fill(c: &Client, id: &str, text: &str) {
 }
 
 async fn submit(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+    let el = c
+        .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|_| panic!("button {css}"))
-        .click()
-        .await
-        .expect("click");
+        .unwrap_or_else(|_| panic!("button {css}"));
+    navigate(c, el).await;
 }
 
+/// Clicks something that loads a new page (a link, a submit button) and waits
+/// until the old page is gone, so the next step reads the new one.
+async fn navigate(c: &Client, el: fantoccini::elements::Element) {
+    let old = c.find(Locator::Css("html")).await.expect("html");
+    el.click().await.expect("click");
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page did not change after the click");
+}
+
+async fn follow(c: &Client, locator: Locator<'_>) {
+    let el = c.find(locator).await.expect("link");
+    navigate(c, el).await;
+}
+
+/// The text of `<main>`. A page that is still being replaced after a form
+/// post can leave the element stale for a moment; read it again then.
 async fn page_text(c: &Client) -> String {
-    c.find(Locator::Css("main"))
-        .await
-        .expect("main")
-        .text()
-        .await
-        .expect("text")
+    let mut last = None;
+    for _ in 0..30 {
+        match c.find(Locator::Css("main")).await {
+            Ok(el) => match el.text().await {
+                Ok(t) => return t,
+                Err(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no readable <main>: {last:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,12 +170,7 @@ async fn a_visitor_becomes_a_client_through_the_browser() {
 
     // A visitor asks for a consultation.
     c.goto(&app.url("/")).await.expect("open start page");
-    c.find(Locator::LinkText("Request a consultation"))
-        .await
-        .expect("link")
-        .click()
-        .await
-        .expect("click");
+    follow(&c, Locator::LinkText("Request a consultation")).await;
     fill(&c, "name", "Grace Hopper").await;
     fill(&c, "email", "grace@example.org").await;
     c.find(Locator::Id("preferred_contact-email"))
@@ -185,18 +206,8 @@ async fn a_visitor_becomes_a_client_through_the_browser() {
     fill(&c, "code", &app.totp(&coordinator.totp_secret)).await;
     submit(&c, "form.stack button[type=submit]").await;
     assert_eq!(c.current_url().await.expect("url").path(), "/staff");
-    c.find(Locator::LinkText("Inquiries"))
-        .await
-        .expect("nav")
-        .click()
-        .await
-        .expect("click");
-    c.find(Locator::LinkText("Grace Hopper"))
-        .await
-        .expect("the request is in the queue")
-        .click()
-        .await
-        .expect("open");
+    follow(&c, Locator::LinkText("Inquiries")).await;
+    follow(&c, Locator::LinkText("Grace Hopper")).await;
     let text = page_text(&c).await;
     assert!(text.contains("Anxiety and low mood"), "{text}");
 
@@ -231,6 +242,321 @@ async fn a_visitor_becomes_a_client_through_the_browser() {
     assert!(text.contains("Welcome, Grace Hopper"), "{text}");
     assert!(text.contains("How to reach us"));
 
+    c.close().await.expect("close browser");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// A date input's value. Chromium types into date inputs by the locale's
+/// segments, so the test sets the value as the form would submit it.
+async fn set_date(c: &Client, id: &str, iso: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![id.into(), iso.into()],
+    )
+    .await
+    .expect("set date");
+}
+
+async fn sign_in_staff(c: &Client, app: &TestApp, staff: &threshold_testkit::Staff) {
+    c.delete_all_cookies().await.expect("clear cookies");
+    c.goto(&app.url("/signin")).await.expect("sign-in page");
+    fill(c, "email", &staff.email).await;
+    fill(c, "password", threshold_testkit::app::PASSWORD).await;
+    submit(c, "form.stack button[type=submit]").await;
+    app.advance(jiff::SignedDuration::from_secs(31));
+    fill(c, "code", &app.totp(&staff.totp_secret)).await;
+    submit(c, "form.stack button[type=submit]").await;
+    assert_eq!(c.current_url().await.expect("url").path(), "/staff");
+}
+
+/// The care journey in a real browser: the client fills in the intake form and
+/// the PHQ-9 in the portal; the physician approves in the review queue; the
+/// client signs the consent; the chart shows preparation and readiness Ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_reaches_preparation_through_the_browser() {
+    use threshold_domain::clinical::HistoryItem;
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let coordinator = app.staff("casey@clinic.test", &[Role::Coordinator]).await;
+    let clinician = app.staff("morgan@clinic.test", &[Role::Clinician]).await;
+    let physician = app.staff("riley@clinic.test", &[Role::Physician]).await;
+    let coord = app.signed_in(&coordinator).await;
+    let res = app
+        .client()
+        .post_form(
+            "/consultation",
+            &[
+                ("name", "Ada Lovelace"),
+                ("email", "ada@example.org"),
+                ("preferred_contact", "email"),
+                ("reason", "Depression for years."),
+                ("consent_to_contact", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let inquiry: String = app
+        .services
+        .db
+        .read(|c| {
+            c.query_one("select id from inquiries", &[])?
+                .get::<String>(0)
+        })
+        .await
+        .unwrap();
+    let res = coord
+        .post_form(
+            &format!("/inquiries/{inquiry}/convert"),
+            &[("consultation_outcome", "Good fit.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let client: String = app
+        .services
+        .db
+        .read(|c| c.query_one("select id from clients", &[])?.get::<String>(0))
+        .await
+        .unwrap();
+    for (st, role) in [(&clinician, "clinician"), (&physician, "physician")] {
+        let res = coord
+            .post_form(
+                &format!("/clients/{client}/care-team"),
+                &[("member", &format!("{role}:{}", st.id))],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+    }
+    let mail = app.last_mail_to("ada@example.org").await.unwrap();
+    let link = link_in(&mail.body_text, &app.url("/invitation/")).unwrap();
+
+    // The client sets a password, then fills in the intake form.
+    let c = browser(&driver).await;
+    c.goto(&link).await.expect("invitation");
+    fill(&c, "password", "ada chooses a long passphrase").await;
+    fill(&c, "password_confirm", "ada chooses a long passphrase").await;
+    submit(&c, "form.stack button[type=submit]").await;
+    follow(&c, Locator::LinkText("Fill in your intake form")).await;
+    for (id, v) in [
+        ("legal_name", "Ada Lovelace"),
+        ("emergency_contact_name", "Charles Babbage"),
+        ("emergency_contact_phone", "+1 503 555 0100"),
+        ("support_ride_home_name", "Mary Somerville"),
+        ("support_ride_home_phone", "+1 503 555 0101"),
+        ("goals", "Feel like myself again."),
+        ("weight_kg", "62"),
+        ("height_cm", "168"),
+    ] {
+        fill(&c, id, v).await;
+    }
+    set_date(&c, "date_of_birth", "1985-12-10").await;
+    click(&c, "#sex option[value='female']").await;
+    click(&c, "#no_medications_box").await;
+    for h in HistoryItem::ALL {
+        click(&c, &format!("input[id='history.{}-no']", h.as_str())).await;
+    }
+    submit(&c, "button[name=action][value=submit]").await;
+    let text = page_text(&c).await;
+    assert!(text.contains("Your intake form was sent"), "{text}");
+
+    // The PHQ-9, in the portal.
+    follow(&c, Locator::LinkText("PHQ-9")).await;
+    for i in 1..=9 {
+        click(&c, &format!("input[id='item-{i}-0']")).await;
+    }
+    submit(
+        &c,
+        "form[action^='/portal/questionnaires/'] button[type=submit]",
+    )
+    .await;
+    assert!(page_text(&c).await.contains("Your answers were saved"));
+
+    // The rest of the baseline set and the assessment, by the care team's forms.
+    let clin = app.signed_in(&clinician).await;
+    let phys_http = app.signed_in(&physician).await;
+    let tasks: Vec<(String, String)> = app
+        .services
+        .db
+        .read(|c| {
+            c.query(
+                "select id, instrument from questionnaire_tasks where response_id is null",
+                &[],
+            )?
+            .into_iter()
+            .map(|mut r| Ok((r.take::<String>(0)?, r.take::<String>(1)?)))
+            .collect::<Result<Vec<_>, threshold_store::StoreError>>()
+        })
+        .await
+        .unwrap();
+    for (task, instrument) in tasks {
+        let items: Vec<u8> = match instrument.as_str() {
+            "gad-7" => (1..=7).collect(),
+            "pcl-5" => (1..=20).collect(),
+            "c-ssrs-screener" => vec![1, 2, 6],
+            "audit-c" => vec![1, 2, 3],
+            "dast-10" => (1..=10).collect(),
+            other => panic!("unexpected task {other}"),
+        };
+        let answers: Vec<(String, String)> = items
+            .iter()
+            .map(|i| (format!("item-{i}"), "0".into()))
+            .collect();
+        let fields: Vec<(&str, &str)> = answers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let res = clin
+            .post_form(&format!("/clients/{client}/questionnaires/{task}"), &fields)
+            .await;
+        assert_eq!(res.status(), 303, "{instrument}");
+    }
+    let a = format!("/clients/{client}/assessment");
+    for f in [
+        vec![
+            ("kind", "vitals"),
+            ("systolic", "124"),
+            ("diastolic", "80"),
+            ("heart_rate", "70"),
+        ],
+        vec![
+            ("kind", "vitals"),
+            ("systolic", "122"),
+            ("diastolic", "78"),
+            ("heart_rate", "68"),
+        ],
+        vec![
+            ("kind", "clinician"),
+            ("readiness", "ready"),
+            ("findings", "Ready."),
+        ],
+    ] {
+        assert_eq!(clin.post_form(&a, &f).await.status(), 303);
+    }
+    let res = phys_http
+        .post_form(&a, &[("kind", "physician"), ("findings", "Well.")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = clin
+        .post_form(&format!("/clients/{client}/review-request"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+
+    // The physician approves in the review queue, confirming with the password.
+    sign_in_staff(&c, &app, &physician).await;
+    follow(&c, Locator::LinkText("Review")).await;
+    follow(&c, Locator::LinkText("Ada Lovelace")).await;
+    let text = page_text(&c).await;
+    assert!(text.contains("No rule fired"), "{text}");
+    click(&c, "input[name=decision][value=eligible]").await;
+    fill(&c, "reauth", threshold_testkit::app::PASSWORD).await;
+    submit(&c, "form[action^='/review/'] button[type=submit]").await;
+    let text = page_text(&c).await;
+    assert!(text.contains("The decision was recorded"), "{text}");
+
+    // The plan (clinician) and the prescription (physician, still re-authenticated).
+    let res = clin
+        .post_form(
+            &format!("/clients/{client}/plan"),
+            &[
+                ("location", "in-office"),
+                ("route", "lozenge"),
+                ("format", "individual"),
+                ("sessions", "6"),
+                ("support_name", "Mary Somerville"),
+                ("support_phone", "+1 503 555 0101"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let id = physician.id;
+    let now = app.services.now();
+    app.services
+        .db
+        .write(move |c| {
+            threshold_store::careplan::set_prescriber(c, id, Some("MD-1"), Some("NPI 2"), now)
+        })
+        .await
+        .unwrap();
+    c.goto(&app.url(&format!("/clients/{client}")))
+        .await
+        .expect("chart");
+    let expires = now
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .saturating_add(jiff::Span::new().days(60))
+        .to_string();
+    for (id, v) in [
+        ("prescription-dose_min", "150"),
+        ("prescription-dose_max", "300"),
+        ("prescription-quantity", "6"),
+    ] {
+        fill(&c, id, v).await;
+    }
+    set_date(&c, "prescription-expires_on", &expires).await;
+    submit(&c, "form[action$='/prescription'] button[type=submit]").await;
+    let text = page_text(&c).await;
+    assert!(text.contains("The prescription was signed"), "{text}");
+    assert!(
+        text.contains("KAP informed consent is not signed"),
+        "{text}"
+    );
+
+    // The client reads and signs the consent.
+    let admin = app.staff("avery@clinic.test", &[Role::Administrator]).await;
+    let p = threshold_service::Principal {
+        user_id: admin.id,
+        email: admin.email.clone(),
+        name: "Avery".into(),
+        roles: threshold_domain::RoleSet::of(&[Role::Administrator]),
+        via: threshold_service::principal::Via::Token {
+            id: threshold_domain::ids::TokenId::new(),
+        },
+        meta: Default::default(),
+    };
+    let (title, body) = threshold_service::consent_texts::starter(
+        threshold_domain::journey::ConsentKind::KapInformedConsent,
+    );
+    app.services
+        .publish_consent(&p, "kap-informed-consent", title, body)
+        .await
+        .unwrap();
+    c.delete_all_cookies().await.expect("clear cookies");
+    c.goto(&app.url("/signin")).await.expect("sign-in");
+    fill(&c, "email", "ada@example.org").await;
+    fill(&c, "password", "ada chooses a long passphrase").await;
+    submit(&c, "form.stack button[type=submit]").await;
+    follow(
+        &c,
+        Locator::Css("a[href='/portal/consents/kap-informed-consent']"),
+    )
+    .await;
+    click(&c, "#agree").await;
+    fill(&c, "signed_name", "Ada Lovelace").await;
+    submit(
+        &c,
+        "form[action='/portal/consents/kap-informed-consent'] button",
+    )
+    .await;
+    let text = page_text(&c).await;
+    assert!(text.contains("Your signature was recorded"), "{text}");
+
+    // The chart shows preparation and Ready.
+    sign_in_staff(&c, &app, &physician).await;
+    c.goto(&app.url(&format!("/clients/{client}")))
+        .await
+        .expect("chart");
+    let text = page_text(&c).await;
+    assert!(text.contains("Preparation"), "{text}");
+    assert!(text.contains("Ready for medicine sessions"), "{text}");
     c.close().await.expect("close browser");
 }
 

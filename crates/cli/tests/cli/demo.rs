@@ -114,7 +114,16 @@ fn the_demo_prints_its_address_and_sign_ins_at_every_start_and_stops_on_sigterm(
     assert!(s.path("threshold-data/threshold.key").exists());
     assert!(!s.path("threshold-data/threshold.db").exists());
     let users = count(&db, "select count(*) from users");
-    assert_eq!(users, ACCOUNTS.len() as i64);
+    let staff = count(&db, "select count(*) from users where is_staff = 1");
+    assert_eq!(
+        staff,
+        ACCOUNTS.len() as i64 - 1,
+        "one account per staff role"
+    );
+    // Sam Client plus a client at each later stage of the journey.
+    let clients = count(&db, "select count(*) from clients");
+    assert_eq!(users, staff + clients);
+    assert!(clients >= 7, "{clients} demo clients");
 
     // A second start prints the sign-ins again and seeds nothing twice.
     let (child, banner) = start_demo(&s);

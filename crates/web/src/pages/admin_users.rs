@@ -130,6 +130,10 @@ struct UserPage {
     roles: Vec<RoleBox>,
     errors: Errors,
     is_self: bool,
+    /// The prescriber form is shown for physicians (and anyone who has details).
+    prescriber: bool,
+    licence_number: String,
+    registration_number: String,
 }
 
 impl UserPage {
@@ -152,6 +156,9 @@ async fn render_user(
 ) -> AppResult {
     let user = st.services.staff_member(p, id).await?;
     let selected: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
+    let (licence, registration) = st.services.prescriber_details(id).await?;
+    let prescriber =
+        user.roles.contains(Role::Physician) || licence.is_some() || registration.is_some();
     Ok(page_with(
         status,
         &UserPage {
@@ -160,6 +167,9 @@ async fn render_user(
             is_self: user.id == p.user_id,
             user,
             errors,
+            prescriber,
+            licence_number: licence.unwrap_or_default(),
+            registration_number: registration.unwrap_or_default(),
         },
     ))
 }
@@ -247,4 +257,27 @@ pub async fn invite(
     let id = parse_id(&id)?;
     let r = st.services.resend_staff_invitation(&p, id).await;
     after(&st, &ctx, &p, id, r, "invited").await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PrescriberFields {
+    licence_number: String,
+    registration_number: String,
+}
+
+/// The licence and registration numbers printed on this person's prescriptions.
+pub async fn set_prescriber(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<PrescriberFields>,
+) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st
+        .services
+        .set_prescriber_details(&p, id, &f.licence_number, &f.registration_number)
+        .await;
+    after(&st, &ctx, &p, id, r, "saved").await
 }

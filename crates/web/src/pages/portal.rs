@@ -17,11 +17,19 @@ struct PortalPage {
     contact: Option<LocationRow>,
     stage: Option<threshold_domain::journey::Stage>,
     tasks: Vec<threshold_service::questionnaires::Task>,
+    care: threshold_service::consents::MyCare,
 }
 
 impl PortalPage {
     fn at_intake(&self) -> bool {
         self.stage == Some(threshold_domain::journey::Stage::Intake)
+    }
+    fn consents_to_sign(&self) -> usize {
+        self.care
+            .consents
+            .iter()
+            .filter(|c| c.required && !c.counts && c.current.is_some())
+            .count()
     }
     fn open_tasks(&self) -> usize {
         self.tasks.iter().filter(|t| !t.done).count()
@@ -30,7 +38,12 @@ impl PortalPage {
 
 pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
     let h = st.services.portal_home(&p).await?;
+    let care = match h.stage {
+        Some(_) => st.services.my_care(&p).await?,
+        None => Default::default(),
+    };
     Ok(page(&PortalPage {
+        care,
         chrome: ctx.chrome("Your portal"),
         name: h.client.name,
         contact: h.contact,
