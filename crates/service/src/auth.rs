@@ -636,6 +636,42 @@ impl Services {
         Ok(())
     }
 
+    /// A client chooses to protect their account with an authenticator app: this
+    /// session goes back to the enrolment step (the same one staff complete at
+    /// their first sign-in), which ends with recovery codes and a fresh session.
+    /// Staff always have a second factor, so this is for clients only.
+    pub async fn start_client_totp(&self, p: &Principal) -> Result<()> {
+        self.require(p, threshold_domain::Permission::ClientPortal)
+            .await?;
+        let Some(hash) = p.session_hash().map(str::to_owned) else {
+            return Err(Error::Forbidden);
+        };
+        let uid = p.user_id;
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                let user = threshold_store::users::get(c, uid)?.ok_or(Error::Unauthenticated)?;
+                if user.totp_enabled {
+                    return Err(Error::Conflict(
+                        "Your account already has a second factor.".into(),
+                    ));
+                }
+                threshold_store::sessions::set_pending_totp(c, &hash, None)?;
+                threshold_store::sessions::set_stage(c, &hash, Stage::Enrol, now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::SecondFactor)
+                        .subject("user", uid)
+                        .detail("enrolment started"),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
     /// "Sign out all my sessions", this one included.
     pub async fn sign_out_everywhere(&self, p: &Principal) -> Result<u64> {
         let now = self.now();

@@ -542,6 +542,67 @@ impl Services {
             .await
     }
 
+    /// The client leaves care (any stage that is not final), with the reason
+    /// written on the timeline. Only the care team sees the reason.
+    pub async fn withdraw_journey(
+        &self,
+        p: &Principal,
+        client: ClientId,
+        reason: &str,
+    ) -> Result<()> {
+        let j = self
+            .care_team_journey(
+                p,
+                client,
+                Permission::RecordAssessment,
+                None,
+                AuditAction::JourneyMoved,
+            )
+            .await?;
+        let from = stage_of(&j)?;
+        let today = self.today().await;
+        let now = self.now();
+        let facts = GateFacts::new(today);
+        let mv = transition(from, Stage::Withdrawn, &facts)
+            .map_err(|r| Error::Conflict(r.to_string()))?;
+        let record = mv.record(p.user_id, now, reason)?;
+        let tid = uuid::Uuid::now_v7().to_string();
+        let reason_enc = self
+            .cipher
+            .encrypt(&record.reason, crate::journeys::reason_binding(&tid));
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                let moved = threshold_store::journeys::record_transition(
+                    c,
+                    &tid,
+                    j.id,
+                    Some(mv.from().as_str()),
+                    mv.to().as_str(),
+                    Some(p.user_id),
+                    Some(&reason_enc),
+                    true,
+                    now,
+                )?;
+                if !moved {
+                    return Err(Error::Conflict(
+                        "Someone else moved this journey just now; reload the page.".into(),
+                    ));
+                }
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::JourneyMoved)
+                        .subject("journey", j.id)
+                        .client(Some(client))
+                        .detail(format!("{} -> withdrawn", mv.from().as_str())),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
     /// A move a care team member asks for, audited as `action`.
     async fn care_team_move(
         &self,

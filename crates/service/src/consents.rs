@@ -37,6 +37,9 @@ pub struct ConsentPage {
     /// The client's name as the clinic has it (what they must type).
     pub client_name: String,
     pub signable: bool,
+    /// The client's latest signature of an earlier version, with the text they
+    /// signed, so they can keep a copy of what they agreed to.
+    pub earlier: Option<(SignatureRow, ConsentDocRow)>,
 }
 
 fn normalise(s: &str) -> String {
@@ -164,12 +167,27 @@ impl Services {
             })
             .await?;
         let doc = doc.ok_or(Error::NotFound)?;
+        let latest_earlier = sigs
+            .iter()
+            .find(|s| s.kind == kind.as_str() && s.version != doc.version)
+            .cloned();
         let signature = sigs.into_iter().find(|s| {
             s.kind == kind.as_str() && s.withdrawn_at.is_none() && s.version == doc.version
         });
-        if !required.contains(&kind) && signature.is_none() {
+        if !required.contains(&kind) && signature.is_none() && latest_earlier.is_none() {
             return Err(Error::NotFound);
         }
+        let earlier = match latest_earlier {
+            Some(sig) => {
+                let v = sig.version;
+                let k = kind.as_str();
+                self.db
+                    .read(move |c| threshold_store::careplan::consent_doc_get(c, k, v))
+                    .await?
+                    .map(|d| (sig, d))
+            }
+            None => None,
+        };
         let stage: Stage = j
             .stage
             .parse()
@@ -193,6 +211,7 @@ impl Services {
             document: doc,
             signature,
             client_name: name,
+            earlier,
         })
     }
 

@@ -252,6 +252,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(g.clone(), "/account", Signed, get(account::show)),
         r(
             p.clone(),
+            "/account/second-factor",
+            Perm(ClientPortal),
+            post(account::start_second_factor),
+        ),
+        r(
+            p.clone(),
             "/account/password",
             Signed,
             post(account::change_password),
@@ -487,6 +493,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/clients/{id}/revisit",
             Perm(RecordAssessment),
             post(care::revisit),
+        ),
+        r(
+            p.clone(),
+            "/clients/{id}/withdraw",
+            Perm(RecordAssessment),
+            post(care::withdraw),
         ),
         r(
             p.clone(),

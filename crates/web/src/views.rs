@@ -132,6 +132,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "review-requested" => "The client was sent to physician review.",
         "decided" => "The decision was recorded.",
         "revisit" => "The client is back at assessment.",
+        "withdrawn" => {
+            "The client's journey was closed as withdrawn, with your reason on the timeline."
+        }
         "plan" => "The plan was saved.",
         "prescription" => "The prescription was signed.",
         "consent-signed" => {

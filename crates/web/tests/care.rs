@@ -589,6 +589,15 @@ app_test!(
             .get_text(&format!("/clients/{}", case.client))
             .await;
         assert!(chart.contains("version 2 is now in force"), "{chart}");
+        let (_, page) = case.portal.get_text(sign).await;
+        assert!(
+            page.contains("What you signed earlier: version 1"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Ketamine is given off-label"),
+            "the text signed is kept: {page}"
+        );
         let res = post(
             &case.portal,
             sign,
@@ -1084,5 +1093,106 @@ app_test!(
             .unwrap();
         let (_, chart) = c.get_text(&format!("/clients/{chris}")).await;
         assert!(chart.contains(">Ready</strong>"), "{chart}");
+    }
+);
+
+app_test!(
+    async fn a_client_may_turn_on_a_second_factor_and_is_then_asked_for_it(app: TestApp) {
+        let case = new_case(&app, "Hedy Lamarr", "hedy@example.org").await;
+        let (_, account) = case.portal.get_text("/account").await;
+        assert!(account.contains("Turn on a second factor"), "{account}");
+        let res = post(&case.portal, "/account/second-factor", &[]).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), "/signin/setup");
+        // Until it is confirmed, the record is out of reach.
+        let res = case.portal.get("/portal").await;
+        assert_eq!(res.status(), 303);
+        let (_, page) = case.portal.get_text("/signin/setup").await;
+        let key = page
+            .split("<code class=\"code\">")
+            .nth(1)
+            .and_then(|r| r.split("</code>").next())
+            .unwrap()
+            .trim()
+            .to_owned();
+        let res = post(&case.portal, "/signin/setup", &[("code", &app.totp(&key))]).await;
+        assert_eq!(res.status(), 200, "recovery codes shown");
+        assert_eq!(case.portal.get("/portal").await.status(), 200);
+        assert_eq!(
+            one_i64(
+                &app,
+                "select count(*) from users where email = 'hedy@example.org' and totp_enabled = $1",
+                vec![true.into()]
+            )
+            .await,
+            1
+        );
+        // The next sign-in asks for the code.
+        let c = app.client();
+        let res = c
+            .post_form(
+                "/signin",
+                &[
+                    ("email", "hedy@example.org"),
+                    ("password", "a long client passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/signin/code");
+        // A second request to turn it on is refused.
+        let res = post(&case.portal, "/account/second-factor", &[]).await;
+        assert_eq!(res.status(), 409);
+    }
+);
+
+app_test!(
+    async fn leaving_care_needs_a_written_reason_that_only_the_care_team_reads(app: TestApp) {
+        let case = new_case(&app, "Rosalind Franklin", "rosalind@example.org").await;
+        let path = format!("/clients/{}/withdraw", case.client);
+        let res = post(&case.clin, &path, &[("kind", "withdraw"), ("reason", "  ")]).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(stage(&app, &case.client).await, "intake");
+        let res = post(&case.coord, &path, &[("reason", "Moving away.")]).await;
+        assert_eq!(res.status(), 403);
+        let res = post(
+            &case.clin,
+            &path,
+            &[(
+                "reason",
+                "Moving to <i>Lisbon</i>; referred to a clinic there.",
+            )],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(stage(&app, &case.client).await, "withdrawn");
+        let closed = one_i64(
+            &app,
+            "select count(*) from journeys where closed_at is not null",
+            vec![],
+        )
+        .await;
+        assert_eq!(closed, 1);
+        let enc: String = rows(
+            &app,
+            "select reason_enc from journey_transitions where to_stage = 'withdrawn'",
+            vec![],
+        )
+        .await[0]
+            .get(0)
+            .unwrap();
+        assert!(!enc.contains("Lisbon"), "stored encrypted");
+        let (_, chart) = case
+            .clin
+            .get_text(&format!("/clients/{}", case.client))
+            .await;
+        assert!(chart.contains("Moving to &#60;i&#62;Lisbon"), "{chart}");
+        let (_, coord_chart) = case
+            .coord
+            .get_text(&format!("/clients/{}", case.client))
+            .await;
+        assert!(!coord_chart.contains("Lisbon"));
+        // A closed journey cannot be withdrawn again.
+        let res = post(&case.clin, &path, &[("reason", "Again.")]).await;
+        assert_eq!(res.status(), 409);
     }
 );

@@ -118,3 +118,9 @@ pub async fn revoke_token(
     st.services.revoke_own_token(&p, id).await?;
     Ok(see_other("/account?done=token-revoked"))
 }
+
+/// A client turns on a second factor: on to the enrolment page.
+pub async fn start_second_factor(State(st): State<AppState>, Signed(p): Signed) -> AppResult {
+    st.services.start_client_totp(&p).await?;
+    Ok(see_other("/signin/setup"))
+}

@@ -91,6 +91,21 @@ pub async fn revisit(
     on_chart(&st, &ctx, &p, id, r, "revisit", Vec::new()).await
 }
 
+pub async fn withdraw(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st
+        .services
+        .withdraw_journey(&p, id, &field(&f, "reason"))
+        .await;
+    on_chart(&st, &ctx, &p, id, r, "withdrawn", f).await
+}
+
 pub(crate) fn plan_form(f: &Fields) -> PlanForm {
     PlanForm {
         location: field(f, "location"),
