@@ -266,10 +266,14 @@ async fn set_date(c: &Client, id: &str, iso: &str) {
 }
 
 async fn sign_in_staff(c: &Client, app: &TestApp, staff: &threshold_testkit::Staff) {
+    sign_in_with(c, app, staff, threshold_testkit::app::PASSWORD).await;
+}
+
+async fn sign_in_with(c: &Client, app: &TestApp, staff: &threshold_testkit::Staff, password: &str) {
     c.delete_all_cookies().await.expect("clear cookies");
     c.goto(&app.url("/signin")).await.expect("sign-in page");
     fill(c, "email", &staff.email).await;
-    fill(c, "password", threshold_testkit::app::PASSWORD).await;
+    fill(c, "password", password).await;
     submit(c, "form.stack button[type=submit]").await;
     app.advance(jiff::SignedDuration::from_secs(31));
     fill(c, "code", &app.totp(&staff.totp_secret)).await;
@@ -607,6 +611,11 @@ async fn capture_screens() {
         ("queue", "/inquiries".to_owned()),
         ("inquiry", format!("/inquiries/{inquiry}")),
         ("users", "/admin/users".to_owned()),
+        ("settings", "/admin/settings".to_owned()),
+        (
+            "consent-docs",
+            "/admin/consents/kap-informed-consent".to_owned(),
+        ),
         ("locations", "/admin/locations".to_owned()),
         ("audit", "/admin/audit".to_owned()),
         ("mail", "/admin/mail".to_owned()),
@@ -615,6 +624,59 @@ async fn capture_screens() {
     for (width, height, tag) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         c.set_window_size(width, height).await.expect("resize");
         for (name, path) in &pages {
+            c.goto(&app.url(path)).await.expect("open");
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write");
+        }
+    }
+    // The physician's side: the review queue and page, charts, a prescription.
+    let id_of = |name: &'static str| {
+        let app = &app;
+        async move {
+            app.services
+                .db
+                .read(move |c| {
+                    c.query_one("select id from clients where name = $1", &[name.into()])?
+                        .get::<String>(0)
+                })
+                .await
+                .expect("a demo client")
+        }
+    };
+    let (priya, morgan, chris) = (
+        id_of("Priya Nair").await,
+        id_of("Morgan Ellis").await,
+        id_of("Chris Park").await,
+    );
+    let physician = threshold_testkit::Staff {
+        id: app
+            .services
+            .db
+            .read(|c| {
+                c.query_one(
+                    "select id from users where email = 'physician@demo.threshold.test'",
+                    &[],
+                )?
+                .get::<String>(0)
+            })
+            .await
+            .expect("demo physician")
+            .parse()
+            .expect("id"),
+        email: "physician@demo.threshold.test".into(),
+        totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXD".into(),
+    };
+    sign_in_with(&c, &app, &physician, threshold_service::demo::PASSWORD).await;
+    let clinical_pages = [
+        ("review-queue", "/review".to_owned()),
+        ("review", format!("/review/{priya}")),
+        ("chart-consents", format!("/clients/{morgan}")),
+        ("chart-ready", format!("/clients/{chris}")),
+        ("prescription", format!("/clients/{chris}/prescription")),
+    ];
+    for (width, height, tag) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        c.set_window_size(width, height).await.expect("resize");
+        for (name, path) in &clinical_pages {
             c.goto(&app.url(path)).await.expect("open");
             let png = c.screenshot().await.expect("screenshot");
             std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write");

@@ -344,6 +344,20 @@ app_test!(
             !enc.contains("Clear goals"),
             "findings are stored encrypted"
         );
+        // The care team reads the findings; a coordinator sees the chart without
+        // them and cannot ask the API for readiness.
+        let chart_path = format!("/clients/{}", case.client);
+        let (_, chart) = case.clin.get_text(&chart_path).await;
+        assert!(chart.contains("Clear goals, steady support."), "{chart}");
+        let (status, coord_chart) = case.coord.get_text(&chart_path).await;
+        assert_eq!(status, 200);
+        assert!(!coord_chart.contains("Clear goals"), "{coord_chart}");
+        assert!(
+            !coord_chart.contains("Blood pressure 128/82"),
+            "{coord_chart}"
+        );
+        let readiness = format!("/api/v1/clients/{}/readiness", case.client);
+        assert_eq!(case.coord.get(&readiness).await.status(), 403);
 
         // The queue lists the client for the physician on the care team only.
         let (_, q) = case.phys.get_text("/review").await;
