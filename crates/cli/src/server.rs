@@ -62,6 +62,10 @@ impl Server {
     /// (which commits every queued write).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let reminders = tokio::spawn(threshold_service::reminders::run(
+            self.services.clone(),
+            stop_rx.clone(),
+        ));
         let sender = self.sender.map(|s| tokio::spawn(s.run(stop_rx)));
         tracing::info!(address = %self.address, "listening");
         let served = threshold_web::serve(
@@ -73,6 +77,9 @@ impl Server {
         .await;
         tracing::info!("stopped accepting requests; finishing");
         let _ = stop_tx.send(true);
+        if let Err(e) = reminders.await {
+            tracing::error!(error = %e, "the reminder task ended abnormally");
+        }
         if let Some(task) = sender
             && let Err(e) = task.await
         {

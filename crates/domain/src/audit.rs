@@ -81,6 +81,11 @@ pub enum AuditAction {
     PartnerCreated,
     PartnerChanged,
     ProfileChanged,
+    SlotsSearched,
+    AppointmentBooked,
+    AppointmentChanged,
+    CalendarViewed,
+    AvailabilityChanged,
 }
 
 impl AuditAction {
@@ -155,6 +160,11 @@ impl AuditAction {
             PartnerCreated => "partner.created",
             PartnerChanged => "partner.changed",
             ProfileChanged => "user.profile-changed",
+            SlotsSearched => "schedule.slots-searched",
+            AppointmentBooked => "appointment.booked",
+            AppointmentChanged => "appointment.changed",
+            CalendarViewed => "schedule.calendar-viewed",
+            AvailabilityChanged => "schedule.availability-changed",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod journey;
 pub mod questionnaire;
 pub mod role;
 pub mod rules;
+pub mod schedule;
 pub mod settings;
 pub mod text;
 pub mod validation;

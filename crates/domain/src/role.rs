@@ -86,6 +86,7 @@ impl Role {
                     | ViewAudit
                     | ViewMailOutbox
                     | ManageClinic
+                    | ManageSchedule
             ),
             Role::Coordinator => matches!(
                 p,
@@ -96,6 +97,7 @@ impl Role {
                     | ManageInquiries
                     | RecordPhoneInquiry
                     | ConvertInquiry
+                    | ManageSchedule
             ),
             Role::Clinician => {
                 matches!(p, StaffArea | ViewClients | ViewClinical | RecordAssessment)
@@ -170,6 +172,8 @@ pub enum Permission {
     DecideEligibility,
     /// Clinic settings, partner organisations and consent documents.
     ManageClinic,
+    /// Find times, book, cancel and record no-shows; set anyone's availability.
+    ManageSchedule,
 }
 
 /// A set of roles, held by one person.

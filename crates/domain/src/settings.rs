@@ -42,6 +42,11 @@ pub struct ClinicSettings {
     /// Medicine sessions in an induction series unless the care team says otherwise
     /// (about 6).
     pub default_series_sessions: u8,
+    /// How long before an appointment the reminder goes out (default 24 hours).
+    pub reminder_lead_hours: u16,
+    /// The local hour of a medicine session's day when the same-morning reminder
+    /// goes out (default 7, i.e. 07:00), unless the session starts earlier.
+    pub morning_reminder_hour: u8,
 }
 
 impl Default for ClinicSettings {
@@ -60,6 +65,8 @@ impl Default for ClinicSettings {
             group_size_max: 8,
             min_hours_between_sessions: 48,
             default_series_sessions: 6,
+            reminder_lead_hours: 24,
+            morning_reminder_hour: 7,
         }
     }
 }
@@ -72,6 +79,8 @@ impl ClinicSettings {
     pub const GROUP_BOUNDS: RangeInclusive<u8> = 2..=20;
     pub const SPACING_BOUNDS: RangeInclusive<u16> = 12..=720;
     pub const SERIES_BOUNDS: RangeInclusive<u8> = 1..=24;
+    pub const REMINDER_LEAD_BOUNDS: RangeInclusive<u16> = 1..=168;
+    pub const MORNING_HOUR_BOUNDS: RangeInclusive<u8> = 0..=12;
 
     /// Checks a whole settings value; each error names its field as the settings
     /// form spells it (`thresholds.*` fields keep their own names).
@@ -126,6 +135,26 @@ impl ClinicSettings {
                     "A series must have between {} and {} sessions.",
                     Self::SERIES_BOUNDS.start(),
                     Self::SERIES_BOUNDS.end()
+                ),
+            );
+        }
+        if !Self::REMINDER_LEAD_BOUNDS.contains(&self.reminder_lead_hours) {
+            e.push(
+                "reminder_lead_hours",
+                format!(
+                    "Reminders go out between {} and {} hours ahead.",
+                    Self::REMINDER_LEAD_BOUNDS.start(),
+                    Self::REMINDER_LEAD_BOUNDS.end()
+                ),
+            );
+        }
+        if !Self::MORNING_HOUR_BOUNDS.contains(&self.morning_reminder_hour) {
+            e.push(
+                "morning_reminder_hour",
+                format!(
+                    "The morning reminder goes out at an hour from {} to {}.",
+                    Self::MORNING_HOUR_BOUNDS.start(),
+                    Self::MORNING_HOUR_BOUNDS.end()
                 ),
             );
         }

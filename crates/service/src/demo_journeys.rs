@@ -108,6 +108,87 @@ impl Services {
         for (name, email, goal) in people {
             self.seed_one(cast, name, email, goal).await?;
         }
+        self.seed_schedule(cast).await
+    }
+
+    /// Weekday hours for the clinician, physician and partner, and Chris Park's
+    /// first medicine session booked through the slot finder.
+    async fn seed_schedule(&self, cast: &Cast) -> Result<()> {
+        let coord = &cast.coordinator;
+        let location = self
+            .db
+            .read(threshold_store::locations::list)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound)?
+            .id
+            .to_string();
+        let partner = self
+            .partners(coord, false)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| p.id);
+        for day in ["monday", "tuesday", "wednesday", "thursday", "friday"] {
+            for (kind, id) in [
+                ("user", cast.clinician.0.to_string()),
+                ("user", cast.physician.0.to_string()),
+            ] {
+                self.add_availability(coord, &rule(kind, &id, &location, day, "09:00", "17:00"))
+                    .await?;
+            }
+            if let Some(pid) = &partner
+                && matches!(day, "tuesday" | "thursday")
+            {
+                self.add_availability(
+                    coord,
+                    &rule("partner", pid, &location, day, "08:00", "16:00"),
+                )
+                .await?;
+            }
+        }
+        let chris = self
+            .db
+            .read(|c| {
+                c.query_one("select id from clients where name = 'Chris Park'", &[])?
+                    .get::<String>(0)
+            })
+            .await?;
+        let offers = self
+            .find_times(
+                coord,
+                &crate::schedule::SlotSearch {
+                    kind: "medicine-session".into(),
+                    location: location.clone(),
+                    client: chris.clone(),
+                    from: self
+                        .today()
+                        .await
+                        .saturating_add(jiff::Span::new().days(2))
+                        .to_string(),
+                    days: "14".into(),
+                    limit: "1".into(),
+                    video: false,
+                },
+            )
+            .await?;
+        if let Some(o) = offers.into_iter().next() {
+            self.book(
+                coord,
+                &crate::schedule::BookingForm {
+                    kind: "medicine-session".into(),
+                    location,
+                    client: chris,
+                    start: o.slot.start.to_string(),
+                    clinicians: o.slot.clinicians.clone(),
+                    room: o.slot.room.clone().unwrap_or_default(),
+                    partner: o.slot.partner.clone().unwrap_or_default(),
+                    video: false,
+                },
+            )
+            .await?;
+        }
         Ok(())
     }
 
@@ -348,6 +429,24 @@ impl Services {
             .read(move |c| threshold_store::journeys::current_for_client(c, client))
             .await?
             .and_then(|j| j.stage.parse().ok()))
+    }
+}
+
+fn rule(
+    kind: &str,
+    id: &str,
+    location: &str,
+    day: &str,
+    start: &str,
+    end: &str,
+) -> crate::schedule::RuleForm {
+    crate::schedule::RuleForm {
+        owner_kind: kind.into(),
+        owner_id: id.into(),
+        location: location.into(),
+        weekday: day.into(),
+        start: start.into(),
+        end: end.into(),
     }
 }
 

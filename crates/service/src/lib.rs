@@ -27,6 +27,8 @@ pub mod passwords;
 pub mod portal;
 pub mod principal;
 pub mod questionnaires;
+pub mod reminders;
+pub mod schedule;
 pub mod tokens;
 pub mod users;
 

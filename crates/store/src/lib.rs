@@ -23,6 +23,7 @@ pub mod outbox;
 mod postgres;
 pub mod questionnaires;
 pub mod resets;
+pub mod schedule;
 pub mod sessions;
 mod sqlite;
 pub mod throttle;

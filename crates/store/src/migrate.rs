@@ -44,6 +44,11 @@ const SQLITE: &[Migration] = &[
         name: "care plan",
         sql: include_str!("../migrations/sqlite/0005_care_plan.sql"),
     },
+    Migration {
+        version: 6,
+        name: "scheduling",
+        sql: include_str!("../migrations/sqlite/0006_scheduling.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -71,6 +76,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         name: "care plan",
         sql: include_str!("../migrations/postgres/0005_care_plan.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "scheduling",
+        sql: include_str!("../migrations/postgres/0006_scheduling.sql"),
     },
 ];
 

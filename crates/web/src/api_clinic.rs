@@ -41,6 +41,8 @@ pub struct SettingsValues {
     pub group_size_max: u8,
     pub min_hours_between_sessions: u16,
     pub default_series_sessions: u8,
+    pub reminder_lead_hours: u16,
+    pub morning_reminder_hour: u8,
 }
 
 impl From<&ClinicSettings> for SettingsValues {
@@ -61,6 +63,8 @@ impl From<&ClinicSettings> for SettingsValues {
             group_size_max: s.group_size_max,
             min_hours_between_sessions: s.min_hours_between_sessions,
             default_series_sessions: s.default_series_sessions,
+            reminder_lead_hours: s.reminder_lead_hours,
+            morning_reminder_hour: s.morning_reminder_hour,
         }
     }
 }
@@ -107,6 +111,10 @@ pub struct SettingsInput {
     pub min_hours_between_sessions: Option<i64>,
     #[schema(required = true, value_type = i64)]
     pub default_series_sessions: Option<i64>,
+    #[schema(required = true, value_type = i64)]
+    pub reminder_lead_hours: Option<i64>,
+    #[schema(required = true, value_type = i64)]
+    pub morning_reminder_hour: Option<i64>,
 }
 
 impl SettingsInput {
@@ -127,6 +135,8 @@ impl SettingsInput {
             SettingField::GroupMax => w(self.group_size_max),
             SettingField::Spacing => w(self.min_hours_between_sessions),
             SettingField::Series => w(self.default_series_sessions),
+            SettingField::ReminderLead => w(self.reminder_lead_hours),
+            SettingField::MorningHour => w(self.morning_reminder_hour),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod admin_locations;
 pub mod admin_mail;
 pub mod admin_users;
 pub mod alerts;
+pub mod availability;
 pub mod care;
 pub mod clients;
 pub mod consents;
@@ -16,6 +17,7 @@ pub mod intake;
 pub mod portal;
 pub mod public;
 pub mod questionnaires;
+pub mod schedule;
 pub mod signin;
 pub mod staff;
 

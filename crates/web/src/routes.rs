@@ -19,8 +19,8 @@ use threshold_service::audit::Entry;
 use crate::error::{AppError, ErrorInfo};
 use crate::pages::admin_clinic;
 use crate::pages::{
-    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, care, clients,
-    consents, inquiries, intake, portal, public, questionnaires, signin, staff,
+    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, availability, care,
+    clients, consents, inquiries, intake, portal, public, questionnaires, schedule, signin, staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
@@ -463,6 +463,54 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api_clinic::publish_consent_document),
         ),
         r(g.clone(), "/clients", Perm(ViewClients), get(clients::list)),
+        r(
+            g.clone(),
+            "/schedule",
+            Perm(ManageSchedule),
+            get(schedule::show),
+        ),
+        r(
+            g.clone(),
+            "/schedule/availability",
+            Perm(StaffArea),
+            get(availability::show),
+        ),
+        r(
+            p.clone(),
+            "/schedule/availability",
+            Perm(StaffArea),
+            post(availability::add_rule),
+        ),
+        r(
+            p.clone(),
+            "/schedule/availability/remove",
+            Perm(StaffArea),
+            post(availability::remove_rule),
+        ),
+        r(
+            p.clone(),
+            "/schedule/availability/exception",
+            Perm(StaffArea),
+            post(availability::add_exception),
+        ),
+        r(
+            p.clone(),
+            "/schedule/find",
+            Perm(ManageSchedule),
+            post(schedule::find),
+        ),
+        r(
+            p.clone(),
+            "/schedule/book",
+            Perm(ManageSchedule),
+            post(schedule::book),
+        ),
+        r(
+            p.clone(),
+            "/appointments/{id}/close",
+            Perm(ManageSchedule),
+            post(schedule::close),
+        ),
         r(
             g.clone(),
             "/clients/{id}/questionnaires/{task}",

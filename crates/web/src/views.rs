@@ -125,6 +125,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
             "If an account uses that address, we sent it a link to reset the password. It works for one hour."
         }
         "password-reset" => "Your password was changed. Sign in with the new one.",
+        "booked" => "Booked. The client sees it in their portal.",
         "published" => {
             "The new version is published. Clients who signed an earlier version will be asked to sign again."
         }
@@ -196,6 +197,9 @@ pub fn chrome(
             }
             if p.can(Permission::ViewClients) {
                 add("/clients", "Clients");
+            }
+            if p.can(Permission::ManageSchedule) {
+                add("/schedule", "Schedule");
             }
             if p.can(Permission::ViewClinical) {
                 add("/alerts", "Alerts");

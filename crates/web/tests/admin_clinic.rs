@@ -80,7 +80,7 @@ async fn settings_form(admin: &Client, changes: &[(&str, &str)]) -> Vec<(String,
             (name.to_owned(), value.to_owned())
         })
         .collect();
-    assert_eq!(fields.len(), 14, "every setting is on the form");
+    assert_eq!(fields.len(), 16, "every setting is on the form");
     for (k, v) in changes {
         let slot = fields
             .iter_mut()
@@ -792,7 +792,9 @@ fn settings_body() -> Value {
         "group_size_min": 4,
         "group_size_max": 8,
         "min_hours_between_sessions": 72,
-        "default_series_sessions": 6
+        "default_series_sessions": 6,
+        "reminder_lead_hours": 24,
+        "morning_reminder_hour": 7
     })
 }
 

@@ -1045,6 +1045,14 @@ app_test!(
             app.count("select count(*) from consent_signatures").await,
             1
         );
+        // Chris Park's first medicine session is booked through the slot finder.
+        assert_eq!(
+            app.count(
+                "select count(*) from appointments where kind = 'medicine-session' and status = 'booked'"
+            )
+            .await,
+            1
+        );
         // One decision overrode a relative contraindication in writing.
         assert_eq!(
             app.count("select count(*) from eligibility_decisions where decision = 'eligible'")

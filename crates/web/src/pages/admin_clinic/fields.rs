@@ -28,12 +28,14 @@ pub(crate) enum SettingField {
     GroupMax,
     Spacing,
     Series,
+    ReminderLead,
+    MorningHour,
 }
 
 pub(super) use SettingField as F;
 
 /// The form's sections, in order.
-pub(super) const SECTIONS: [(&str, &[SettingField]); 3] = [
+pub(super) const SECTIONS: [(&str, &[SettingField]); 4] = [
     (
         "Contraindication thresholds",
         &[
@@ -53,10 +55,11 @@ pub(super) const SECTIONS: [(&str, &[SettingField]); 3] = [
         "Sessions and groups",
         &[F::GroupMin, F::GroupMax, F::Spacing, F::Series],
     ),
+    ("Reminders", &[F::ReminderLead, F::MorningHour]),
 ];
 
 impl SettingField {
-    pub(crate) const ALL: [SettingField; 14] = [
+    pub(crate) const ALL: [SettingField; 16] = [
         F::MinimumAge,
         F::Systolic,
         F::Diastolic,
@@ -71,6 +74,8 @@ impl SettingField {
         F::GroupMax,
         F::Spacing,
         F::Series,
+        F::ReminderLead,
+        F::MorningHour,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -89,6 +94,8 @@ impl SettingField {
             F::GroupMax => "group_size_max",
             F::Spacing => "min_hours_between_sessions",
             F::Series => "default_series_sessions",
+            F::ReminderLead => "reminder_lead_hours",
+            F::MorningHour => "morning_reminder_hour",
         }
     }
 
@@ -153,6 +160,16 @@ impl SettingField {
                 "sessions",
                 "Used unless the care team plans otherwise (default 6).",
             ),
+            F::ReminderLead => (
+                "Reminder before an appointment",
+                "hours ahead",
+                "The client's reminder mail goes out this long before (default 24).",
+            ),
+            F::MorningHour => (
+                "Medicine session: same-morning reminder at",
+                "o'clock, local time",
+                "A second reminder on the day of a medicine session (default 7).",
+            ),
         }
     }
 
@@ -195,6 +212,11 @@ impl SettingField {
                 *ClinicSettings::SPACING_BOUNDS.end(),
             )),
             F::Series => b(&ClinicSettings::SERIES_BOUNDS),
+            F::ReminderLead => w((
+                *ClinicSettings::REMINDER_LEAD_BOUNDS.start(),
+                *ClinicSettings::REMINDER_LEAD_BOUNDS.end(),
+            )),
+            F::MorningHour => b(&ClinicSettings::MORNING_HOUR_BOUNDS),
         }
     }
 
@@ -215,6 +237,8 @@ impl SettingField {
             F::GroupMax => f64::from(s.group_size_max),
             F::Spacing => f64::from(s.min_hours_between_sessions),
             F::Series => f64::from(s.default_series_sessions),
+            F::ReminderLead => f64::from(s.reminder_lead_hours),
+            F::MorningHour => f64::from(s.morning_reminder_hour),
         }
     }
 
@@ -239,6 +263,8 @@ impl SettingField {
             F::GroupMax => s.group_size_max = v as u8,
             F::Spacing => s.min_hours_between_sessions = v as u16,
             F::Series => s.default_series_sessions = v as u8,
+            F::ReminderLead => s.reminder_lead_hours = v as u16,
+            F::MorningHour => s.morning_reminder_hour = v as u8,
         }
     }
 

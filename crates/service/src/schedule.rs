@@ -1,0 +1,1091 @@
+//! Scheduling use cases: availability, the slot finder, booking (with the
+//! medicine-session gate and a database guarantee against double booking),
+//! cancellation and no-shows, and the lists people see.
+//!
+//! Booking re-runs the slot finder on exactly the chosen people, room and partner,
+//! so a slot it offered books unless someone else took it first, and every rule
+//! is enforced by one piece of code.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use threshold_domain::audit::AuditAction;
+use threshold_domain::ids::{ClientId, LocationId, UserId};
+use threshold_domain::journey::{Readiness, RouteKind, SessionFormat, SessionLocation};
+use threshold_domain::questionnaire::PRE_SESSION_SET;
+use threshold_domain::schedule::{
+    AppointmentKind, Candidate, Exception, Interval, Resources, RoomNeed, Slot, SlotQuery,
+    WeeklyRule, expand, find_slots, needs_for, spacing_block, subtract,
+};
+use threshold_domain::{Invalid, Permission, Role};
+use threshold_store::schedule::{AppointmentRow, ExceptionRow, RuleRow};
+
+use crate::Services;
+use crate::audit::{Entry, write_in};
+use crate::error::{Error, Result};
+use crate::principal::{Actor, Principal};
+
+/// The slot finder's grid, minutes.
+pub const STEP_MINUTES: u16 = 15;
+/// The longest window one search covers.
+pub const MAX_WINDOW_DAYS: i64 = 62;
+
+/// A slot-finder request as typed.
+#[derive(Debug, Clone, Default)]
+pub struct SlotSearch {
+    pub kind: String,
+    pub location: String,
+    /// A client id; required for every kind but consultations and circles.
+    pub client: String,
+    /// `YYYY-MM-DD`, local; empty means today.
+    pub from: String,
+    /// Days to search, 1–62; empty means 14.
+    pub days: String,
+    pub limit: String,
+    pub video: bool,
+}
+
+/// A booking as typed (what the slot finder offered).
+#[derive(Debug, Clone, Default)]
+pub struct BookingForm {
+    pub kind: String,
+    pub location: String,
+    pub client: String,
+    /// RFC 3339 instant.
+    pub start: String,
+    pub clinicians: Vec<String>,
+    pub room: String,
+    pub partner: String,
+    pub video: bool,
+}
+
+/// A weekly availability rule as typed: local times at a location.
+#[derive(Debug, Clone, Default)]
+pub struct RuleForm {
+    /// `user` or `partner`.
+    pub owner_kind: String,
+    pub owner_id: String,
+    pub location: String,
+    pub weekday: String,
+    pub start: String,
+    pub end: String,
+}
+
+/// Leave or extra hours as typed: local date-times (`2026-12-24T09:00`).
+#[derive(Debug, Clone, Default)]
+pub struct ExceptionForm {
+    pub owner_kind: String,
+    pub owner_id: String,
+    pub location: String,
+    /// `leave` or `extra`.
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A found slot with names for people.
+#[derive(Debug, Clone)]
+pub struct SlotView {
+    pub slot: Slot,
+    pub clinician_names: Vec<String>,
+    pub room_name: Option<String>,
+    pub partner_name: Option<String>,
+}
+
+/// Everything a checked search needs.
+struct Plan {
+    kind: AppointmentKind,
+    location: LocationId,
+    tz: TimeZone,
+    client: Option<ClientId>,
+    window: Interval,
+    limit: usize,
+    video: bool,
+}
+
+fn parse_kind(raw: &str) -> Result<AppointmentKind, Invalid> {
+    raw.trim()
+        .parse::<AppointmentKind>()
+        .map_err(|_| Invalid::field("kind", "Choose the type of appointment."))
+}
+
+fn weekday_rules(rows: &[RuleRow]) -> Vec<WeeklyRule> {
+    rows.iter()
+        .filter_map(|r| WeeklyRule::parse(&r.weekday, &r.start_time, &r.end_time).ok())
+        .collect()
+}
+
+fn exception(e: &ExceptionRow) -> Option<Exception> {
+    match e.kind.as_str() {
+        "leave" => Some(Exception::Leave {
+            from: e.starts_at,
+            to: e.ends_at,
+        }),
+        "extra" => Some(Exception::Extra {
+            from: e.starts_at,
+            to: e.ends_at,
+        }),
+        _ => None,
+    }
+}
+
+impl Services {
+    /// Minutes for a kind: the administrators' setting, else the default.
+    async fn minutes_for(&self, kind: AppointmentKind) -> Result<u16> {
+        let settings = self
+            .db
+            .read(threshold_store::schedule::type_settings)
+            .await?;
+        Ok(settings
+            .iter()
+            .find(|(k, _, _)| k == kind.as_str())
+            .and_then(|(_, m, _)| u16::try_from(*m).ok())
+            .unwrap_or(kind.defaults().minutes))
+    }
+
+    async fn location_zone(&self, location: LocationId) -> Result<TimeZone> {
+        let row = self
+            .db
+            .read(move |c| threshold_store::locations::get(c, location))
+            .await?
+            .filter(|l| l.active)
+            .ok_or_else(|| Invalid::field("location", "Choose an active location."))?;
+        TimeZone::get(&row.time_zone).map_err(|e| Error::Internal(format!("zone: {e}")))
+    }
+
+    fn check_search(
+        &self,
+        s: &SlotSearch,
+    ) -> Result<(AppointmentKind, LocationId, Option<ClientId>, usize), Invalid> {
+        let mut e = Invalid::new();
+        let kind = e.check(parse_kind(&s.kind));
+        let location = match s.location.trim().parse::<LocationId>() {
+            Ok(l) => Some(l),
+            Err(_) => {
+                e.push("location", "Choose a location.");
+                None
+            }
+        };
+        let client = match s.client.trim() {
+            "" => None,
+            raw => match raw.parse::<ClientId>() {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    e.push("client", "Choose a client.");
+                    None
+                }
+            },
+        };
+        if let Some(k) = kind
+            && client.is_none()
+            && !matches!(k, AppointmentKind::IntegrationCircle)
+        {
+            e.push("client", "Choose the client this appointment is for.");
+        }
+        let limit = match s.limit.trim() {
+            "" => 10,
+            raw => match raw.parse::<usize>() {
+                Ok(n @ 1..=50) => n,
+                _ => {
+                    e.push("limit", "Ask for between 1 and 50 times.");
+                    10
+                }
+            },
+        };
+        match (kind, location) {
+            (Some(k), Some(l)) if e.is_empty() => Ok((k, l, client, limit)),
+            _ => Err(e),
+        }
+    }
+
+    async fn plan_search(&self, s: &SlotSearch) -> Result<Plan> {
+        let (kind, location, client, limit) = self.check_search(s)?;
+        let tz = self.location_zone(location).await?;
+        let now = self.now();
+        let today = now.to_zoned_datetime(tz.clone()).date();
+        let from = match s.from.trim() {
+            "" => today,
+            raw => raw.parse::<Date>().map_err(|_| {
+                Invalid::field(
+                    "from",
+                    "Enter the first day to search, for example 2026-12-01.",
+                )
+            })?,
+        };
+        if from < today {
+            return Err(Invalid::field("from", "Search from today or later.").into());
+        }
+        let days: i64 = match s.days.trim() {
+            "" => 14,
+            raw => match raw.parse::<i64>() {
+                Ok(n) if (1..=MAX_WINDOW_DAYS).contains(&n) => n,
+                _ => {
+                    return Err(Invalid::field(
+                        "days",
+                        format!("Search between 1 and {MAX_WINDOW_DAYS} days."),
+                    )
+                    .into());
+                }
+            },
+        };
+        let start = day_start(from, &tz)?;
+        let end = day_start(from.saturating_add(jiff::Span::new().days(days)), &tz)?;
+        let window = Interval::new(start.max(now), end)
+            .ok_or_else(|| Invalid::field("from", "There is no time left in that window."))?;
+        if kind.defaults().video_allowed || !s.video {
+            Ok(Plan {
+                kind,
+                location,
+                tz,
+                client,
+                window,
+                limit,
+                video: s.video && kind.defaults().video_allowed,
+            })
+        } else {
+            Err(Invalid::field("video", "This type of appointment is not held by video.").into())
+        }
+    }
+
+    /// What a medicine session needs from the client's plan, after the readiness
+    /// gate: (route, in_home, group). Refuses a client who is not ready on `on`.
+    async fn medicine_gate(
+        &self,
+        client: ClientId,
+        kind: AppointmentKind,
+        on: Date,
+    ) -> Result<(RouteKind, bool, Option<String>)> {
+        let journey = self
+            .db
+            .read(move |c| threshold_store::journeys::current_for_client(c, client))
+            .await?
+            .ok_or(Error::NotFound)?;
+        match self.medicine_session_readiness(journey.id, on).await? {
+            Readiness::Ready => {}
+            Readiness::NotReady(missing) => {
+                let list: Vec<String> = missing.iter().map(|m| m.label()).collect();
+                return Err(Error::Conflict(format!(
+                    "This client is not ready for medicine sessions: {}.",
+                    list.join("; ")
+                )));
+            }
+        }
+        let jid = journey.id;
+        let plan = self
+            .db
+            .read(move |c| threshold_store::careplan::plan_get(c, jid))
+            .await?
+            .ok_or_else(|| Error::Conflict("There is no treatment plan.".into()))?;
+        let route: RouteKind = plan
+            .route
+            .parse()
+            .map_err(|()| Error::Internal("plan route".into()))?;
+        let group = plan.format == "group";
+        if group != (kind == AppointmentKind::GroupMedicineSession) {
+            return Err(Error::Conflict(format!(
+                "The plan is for {} sessions.",
+                if group { "group" } else { "individual" }
+            )));
+        }
+        let _ = (SessionFormat::Individual, SessionLocation::InOffice);
+        Ok((route, plan.location == "in-home", plan.partner_id))
+    }
+
+    /// The candidates for a search: availability minus bookings.
+    async fn resources_for(
+        &self,
+        plan: &Plan,
+        needs_room: RoomNeed,
+        partner_only: Option<&str>,
+    ) -> Result<(Resources, Vec<(String, String)>)> {
+        let location = plan.location;
+        let (from, to) = (plan.window.start, plan.window.end);
+        let (rules, exceptions, busy, rooms, clinicians, partners) = self
+            .db
+            .read(move |c| {
+                Ok::<_, Error>((
+                    threshold_store::schedule::rules_at(c, location)?,
+                    threshold_store::schedule::exceptions(c, None, from, to)?,
+                    threshold_store::schedule::busy(c, from, to)?,
+                    threshold_store::locations::rooms(c, location)?,
+                    threshold_store::users::with_role(c, Role::Clinician)?,
+                    threshold_store::careplan::partners(c, true)?,
+                ))
+            })
+            .await?;
+        let busy_of = |key: &str| -> Vec<Interval> {
+            busy.iter()
+                .filter(|(k, _, _)| k == key)
+                .filter_map(|(_, s, e)| Interval::new(*s, *e))
+                .collect()
+        };
+        let free_of = |kind: &str, id: &str| -> Vec<Interval> {
+            let own: Vec<RuleRow> = rules
+                .iter()
+                .filter(|r| r.owner_kind == kind && r.owner_id == id)
+                .cloned()
+                .collect();
+            let ex: Vec<Exception> = exceptions
+                .iter()
+                .filter(|e| e.owner_kind == kind && e.owner_id == id)
+                .filter_map(exception)
+                .collect();
+            let avail = expand(&weekday_rules(&own), &ex, &plan.tz, plan.window);
+            subtract(&avail, &busy_of(&format!("{kind}:{id}")))
+        };
+        let mut names = Vec::new();
+        let clinicians: Vec<Candidate> = clinicians
+            .into_iter()
+            .map(|(id, name)| {
+                let id = id.to_string();
+                names.push((format!("user:{id}"), name));
+                Candidate {
+                    free: free_of("user", &id),
+                    id,
+                }
+            })
+            .filter(|c| !c.free.is_empty())
+            .collect();
+        let rooms: Vec<Candidate> = rooms
+            .into_iter()
+            .filter(|r| r.active)
+            .filter(|r| match needs_room {
+                RoomNeed::None => false,
+                RoomNeed::Any => true,
+                RoomNeed::IvCapable => r.iv_capable,
+                RoomNeed::Group => r.group_capable,
+            })
+            .map(|r| {
+                let id = r.id.to_string();
+                names.push((format!("room:{id}"), r.name));
+                Candidate {
+                    free: subtract(&[plan.window], &busy_of(&format!("room:{id}"))),
+                    id,
+                }
+            })
+            .collect();
+        let partners: Vec<Candidate> = partners
+            .into_iter()
+            .filter(|p| partner_only.is_none_or(|only| only == p.id))
+            .map(|p| {
+                names.push((format!("partner:{}", p.id), p.name));
+                Candidate {
+                    free: free_of("partner", &p.id),
+                    id: p.id,
+                }
+            })
+            .collect();
+        Ok((
+            Resources {
+                clinicians,
+                rooms,
+                partners,
+            },
+            names,
+        ))
+    }
+
+    /// The times when everyone and everything an appointment needs is free.
+    pub async fn find_times(&self, p: &Principal, s: &SlotSearch) -> Result<Vec<SlotView>> {
+        self.require(p, Permission::ManageSchedule).await?;
+        let plan = self.plan_search(s).await?;
+        let (slots, names) = self.search(&plan, None).await?;
+        if let Some(client) = plan.client {
+            self.audit(
+                Actor::User(p),
+                Entry::ok(AuditAction::SlotsSearched)
+                    .subject("client", client)
+                    .client(Some(client))
+                    .detail(plan.kind.as_str()),
+            )
+            .await?;
+        }
+        Ok(slots.into_iter().map(|slot| view(slot, &names)).collect())
+    }
+
+    /// Runs the finder; `only` restricts the candidates to one booking's choice.
+    async fn search(
+        &self,
+        plan: &Plan,
+        only: Option<&BookingForm>,
+    ) -> Result<(Vec<Slot>, Vec<(String, String)>)> {
+        let on = plan.window.start.to_zoned_datetime(plan.tz.clone()).date();
+        let (route, in_home, plan_partner) = match (plan.kind, plan.client) {
+            (AppointmentKind::MedicineSession | AppointmentKind::GroupMedicineSession, Some(c)) => {
+                let (r, h, partner) = self.medicine_gate(c, plan.kind, on).await?;
+                (Some(r), h, partner)
+            }
+            _ => (None, false, None),
+        };
+        let needs = needs_for(plan.kind, route, in_home, plan.video);
+        let minutes = self.minutes_for(plan.kind).await?;
+        let (mut resources, names) = self
+            .resources_for(plan, needs.room, plan_partner.as_deref())
+            .await?;
+        let client_free = match plan.client {
+            Some(client) if needs.client => {
+                let (from, to) = (plan.window.start, plan.window.end);
+                let (busy, sessions, settings) = self
+                    .db
+                    .read(move |c| {
+                        Ok::<_, Error>((
+                            threshold_store::schedule::busy(c, from, to)?,
+                            threshold_store::schedule::medicine_sessions(c, client)?,
+                            crate::careplan::settings_in(c)?.1,
+                        ))
+                    })
+                    .await?;
+                let key = format!("client:{client}");
+                let mut blocked: Vec<Interval> = busy
+                    .iter()
+                    .filter(|(k, _, _)| *k == key)
+                    .filter_map(|(_, s, e)| Interval::new(*s, *e))
+                    .collect();
+                if matches!(
+                    plan.kind,
+                    AppointmentKind::MedicineSession | AppointmentKind::GroupMedicineSession
+                ) {
+                    let others: Vec<Interval> = sessions
+                        .iter()
+                        .filter_map(|(s, e)| Interval::new(*s, *e))
+                        .collect();
+                    blocked.extend(spacing_block(
+                        &others,
+                        settings.min_hours_between_sessions,
+                        minutes,
+                    ));
+                }
+                Some(subtract(&[plan.window], &blocked))
+            }
+            _ => None,
+        };
+        if let Some(b) = only {
+            resources
+                .clinicians
+                .retain(|c| b.clinicians.contains(&c.id));
+            resources.rooms.retain(|r| r.id == b.room);
+            resources.partners.retain(|x| x.id == b.partner);
+        }
+        let q = SlotQuery {
+            window: plan.window,
+            minutes,
+            step_minutes: STEP_MINUTES,
+            limit: plan.limit,
+            needs,
+            tz: plan.tz.clone(),
+            not_before: self.now(),
+            client_free,
+        };
+        Ok((find_slots(&q, &resources), names))
+    }
+
+    /// Books what the slot finder offered. Every rule is checked again on exactly
+    /// the chosen people, room and partner; the database refuses a double
+    /// booking even when two requests race.
+    pub async fn book(&self, p: &Principal, b: &BookingForm) -> Result<String> {
+        self.require(p, Permission::ManageSchedule).await?;
+        let start: Timestamp = b
+            .start
+            .trim()
+            .parse()
+            .map_err(|_| Invalid::field("start", "Choose one of the offered times."))?;
+        if start < self.now() {
+            return Err(Invalid::field("start", "That time has passed; find another.").into());
+        }
+        let kind = parse_kind(&b.kind)?;
+        let minutes = self.minutes_for(kind).await?;
+        let end = start + jiff::SignedDuration::from_mins(i64::from(minutes));
+        let search = SlotSearch {
+            kind: b.kind.clone(),
+            location: b.location.clone(),
+            client: b.client.clone(),
+            video: b.video,
+            ..SlotSearch::default()
+        };
+        let (kind, location, client, _) = self.check_search(&search)?;
+        let tz = self.location_zone(location).await?;
+        let window = Interval::new(start, end)
+            .ok_or_else(|| Invalid::field("start", "Choose one of the offered times."))?;
+        let plan = Plan {
+            kind,
+            location,
+            tz,
+            client,
+            window,
+            limit: 1,
+            video: b.video && kind.defaults().video_allowed,
+        };
+        if let Some(c) = client {
+            let exists = self
+                .db
+                .read(move |x| threshold_store::clients::get(x, c))
+                .await?
+                .is_some();
+            if !exists {
+                return Err(Error::NotFound);
+            }
+        }
+        let (slots, names) = self.search(&plan, Some(b)).await?;
+        let Some(slot) = slots.into_iter().find(|s| s.start == start) else {
+            return Err(Error::Conflict(
+                "That time no longer works for the people, room or partner chosen (or the client); find another slot.".into(),
+            ));
+        };
+        if kind == AppointmentKind::MedicineSession || kind == AppointmentKind::GroupMedicineSession
+        {
+            self.series_check(client).await?;
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let journey = match client {
+            Some(c) => self
+                .db
+                .read(move |x| threshold_store::journeys::current_for_client(x, c))
+                .await?
+                .map(|j| j.id),
+            None => None,
+        };
+        let people: Vec<(UserId, String, String)> = slot
+            .clinicians
+            .iter()
+            .filter_map(|id| {
+                let uid: UserId = id.parse().ok()?;
+                let name = names
+                    .iter()
+                    .find(|(k, _)| *k == format!("user:{id}"))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                Some((uid, name, "clinician".to_owned()))
+            })
+            .collect();
+        let mut resources: Vec<String> = slot
+            .clinicians
+            .iter()
+            .map(|c| format!("user:{c}"))
+            .collect();
+        if let Some(r) = &slot.room {
+            resources.push(format!("room:{r}"));
+        }
+        if let Some(x) = &slot.partner {
+            resources.push(format!("partner:{x}"));
+        }
+        if let Some(c) = client {
+            resources.push(format!("client:{c}"));
+        }
+        let row = AppointmentRow {
+            id: id.clone(),
+            kind: kind.as_str().to_owned(),
+            location_id: location,
+            room_id: slot.room.clone(),
+            room_name: None,
+            partner_id: slot.partner.clone(),
+            partner_name: None,
+            client_id: client,
+            client_name: None,
+            journey_id: journey,
+            starts_at: slot.start,
+            ends_at: slot.end,
+            video: plan.video,
+            status: "booked".into(),
+            status_reason_enc: None,
+            people,
+        };
+        let now = self.now();
+        let p = p.clone();
+        let medicine = matches!(
+            kind,
+            AppointmentKind::MedicineSession | AppointmentKind::GroupMedicineSession
+        );
+        let local = slot
+            .start
+            .to_zoned_datetime(plan.tz.clone())
+            .strftime("%Y-%m-%d")
+            .to_string();
+        self.db
+            .write(move |c| {
+                match threshold_store::schedule::insert_appointment(
+                    c, &row, &resources, p.user_id, now,
+                ) {
+                    Ok(()) => {}
+                    Err(e) if e.is_unique() => {
+                        return Err(Error::Conflict(
+                            "Someone booked that time a moment ago; find another slot.".into(),
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                if medicine && let Some(j) = row.journey_id {
+                    for instrument in PRE_SESSION_SET {
+                        threshold_store::questionnaires::insert_task(
+                            c,
+                            &uuid::Uuid::now_v7().to_string(),
+                            j,
+                            instrument.as_str(),
+                            &format!("before your session on {local}"),
+                            row.starts_at - jiff::SignedDuration::from_hours(24),
+                            now,
+                        )?;
+                    }
+                }
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AppointmentBooked)
+                        .subject("appointment", row.id.as_str())
+                        .client(row.client_id)
+                        .detail(row.kind.clone()),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// No more medicine sessions than the plan's series without an extension.
+    async fn series_check(&self, client: Option<ClientId>) -> Result<()> {
+        let Some(client) = client else {
+            return Ok(());
+        };
+        let (done, planned) = self
+            .db
+            .read(move |c| {
+                let j = threshold_store::journeys::current_for_client(c, client)?
+                    .ok_or(Error::NotFound)?;
+                let planned =
+                    threshold_store::careplan::plan_get(c, j.id)?.map_or(0, |p| p.sessions);
+                Ok::<_, Error>((
+                    threshold_store::schedule::medicine_sessions(c, client)?.len(),
+                    planned,
+                ))
+            })
+            .await?;
+        if i64::try_from(done).unwrap_or(i64::MAX) >= planned {
+            return Err(Error::Conflict(format!(
+                "The plan's series of {planned} medicine sessions is fully booked; a physician must extend the plan first."
+            )));
+        }
+        Ok(())
+    }
+
+    /// Cancels (`cancelled`, with a reason) or records a no-show.
+    pub async fn close_appointment(
+        &self,
+        p: &Principal,
+        id: &str,
+        status: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.require(p, Permission::ManageSchedule).await?;
+        if !matches!(status, "cancelled" | "no-show") {
+            return Err(Invalid::field("status", "Choose cancel or no-show.").into());
+        }
+        let reason = threshold_domain::text::FreeText::parse("reason", "the reason", reason, 2000)
+            .map_err(Error::from)
+            .or_else(|e| {
+                if status == "no-show" {
+                    Ok(threshold_domain::text::FreeText::parse(
+                        "reason", "x", "No-show", 20,
+                    )?)
+                } else {
+                    Err(e)
+                }
+            })?;
+        let enc = self.cipher.encrypt(
+            reason.as_str(),
+            crate::crypto::Binding {
+                table: "appointments",
+                column: "status_reason_enc",
+                row_id: id,
+            },
+        );
+        let id = id.to_owned();
+        let status = status.to_owned();
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                let a = threshold_store::schedule::appointment(c, &id)?.ok_or(Error::NotFound)?;
+                if !threshold_store::schedule::set_status(c, &id, &status, Some(&enc), now)? {
+                    return Err(Error::Conflict(
+                        "This appointment is no longer booked.".into(),
+                    ));
+                }
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AppointmentChanged)
+                        .subject("appointment", id.as_str())
+                        .client(a.client_id)
+                        .detail(status),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// A location's appointments on one local day (coordinators).
+    pub async fn day_at(
+        &self,
+        p: &Principal,
+        location: LocationId,
+        day: Date,
+    ) -> Result<(TimeZone, Vec<AppointmentRow>)> {
+        self.require(p, Permission::ManageSchedule).await?;
+        let tz = self.location_zone(location).await?;
+        let from = day_start(day, &tz)?;
+        let to = day_start(day.saturating_add(jiff::Span::new().days(1)), &tz)?;
+        let list = self
+            .db
+            .read(move |c| threshold_store::schedule::at_location(c, location, from, to))
+            .await?;
+        self.audit(
+            Actor::User(p),
+            Entry::ok(AuditAction::CalendarViewed)
+                .subject("location", location)
+                .subjects("client", list.iter().filter_map(|a| a.client_id)),
+        )
+        .await?;
+        Ok((tz, list))
+    }
+
+    /// The signed-in client's upcoming appointments.
+    pub async fn my_appointments(&self, p: &Principal) -> Result<Vec<AppointmentRow>> {
+        self.require(p, Permission::ClientPortal).await?;
+        let uid = p.user_id;
+        let now = self.now();
+        let list = self
+            .db
+            .read(move |c| {
+                let client = threshold_store::clients::by_user(c, uid)?.ok_or(Error::NotFound)?;
+                Ok::<_, Error>(threshold_store::schedule::for_client(c, client.id, now)?)
+            })
+            .await?;
+        Ok(list.into_iter().filter(|a| a.status == "booked").collect())
+    }
+
+    /// A staff member's or partner's weekly availability rule.
+    pub async fn add_availability(&self, p: &Principal, f: &RuleForm) -> Result<()> {
+        let (owner_kind, owner_id, location, weekday, start, end) = (
+            f.owner_kind.as_str(),
+            f.owner_id.as_str(),
+            f.location.as_str(),
+            f.weekday.as_str(),
+            f.start.as_str(),
+            f.end.as_str(),
+        );
+        let own = owner_kind == "user" && owner_id == p.user_id.to_string();
+        if !own {
+            self.require(p, Permission::ManageSchedule).await?;
+        } else {
+            self.require(p, Permission::StaffArea).await?;
+        }
+        if !matches!(owner_kind, "user" | "partner") {
+            return Err(Error::NotFound);
+        }
+        WeeklyRule::parse(weekday, start, end)?;
+        let location: LocationId = location
+            .trim()
+            .parse()
+            .map_err(|_| Invalid::field("location", "Choose a location."))?;
+        self.location_zone(location).await?;
+        let row = RuleRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            owner_kind: owner_kind.to_owned(),
+            owner_id: owner_id.to_owned(),
+            location_id: location,
+            weekday: weekday.trim().to_lowercase(),
+            start_time: start.trim().to_owned(),
+            end_time: end.trim().to_owned(),
+        };
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                threshold_store::schedule::insert_rule(c, &row, p.user_id, now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AvailabilityChanged)
+                        .subject(
+                            if row.owner_kind == "user" {
+                                "user"
+                            } else {
+                                "partner"
+                            },
+                            row.owner_id.as_str(),
+                        )
+                        .detail(format!(
+                            "{} {}-{}",
+                            row.weekday, row.start_time, row.end_time
+                        )),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// The first instant of a local day.
+fn day_start(d: Date, tz: &TimeZone) -> Result<Timestamp> {
+    threshold_domain::schedule::resolve_local(d.at(0, 0, 0, 0), tz)
+        .ok_or_else(|| Error::Internal(format!("no start of day {d}")))
+}
+
+fn view(slot: Slot, names: &[(String, String)]) -> SlotView {
+    let name = |key: String| {
+        names
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, n)| n.clone())
+    };
+    SlotView {
+        clinician_names: slot
+            .clinicians
+            .iter()
+            .filter_map(|c| name(format!("user:{c}")))
+            .collect(),
+        room_name: slot.room.clone().and_then(|r| name(format!("room:{r}"))),
+        partner_name: slot
+            .partner
+            .clone()
+            .and_then(|x| name(format!("partner:{x}"))),
+        slot,
+    }
+}
+
+/// What the coordinator's scheduling page offers to choose from.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleChoices {
+    pub locations: Vec<threshold_store::locations::LocationRow>,
+    pub clients: Vec<(ClientId, String)>,
+}
+
+impl Services {
+    /// Active locations and the clients a coordinator may book for.
+    pub async fn schedule_choices(&self, p: &Principal) -> Result<ScheduleChoices> {
+        self.require(p, Permission::ManageSchedule).await?;
+        let (locations, clients) = self
+            .db
+            .read(|c| {
+                Ok::<_, Error>((
+                    threshold_store::locations::list(c)?,
+                    threshold_store::journeys::client_list(c, None, 500)?,
+                ))
+            })
+            .await?;
+        Ok(ScheduleChoices {
+            locations: locations.into_iter().filter(|l| l.active).collect(),
+            clients: clients.into_iter().map(|c| (c.client_id, c.name)).collect(),
+        })
+    }
+}
+
+/// Whose availability a page shows: staff who hold clinical roles and partners.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    /// `user` or `partner`.
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+/// The availability page: every owner with their rules and coming exceptions.
+#[derive(Debug, Clone, Default)]
+pub struct AvailabilityBook {
+    pub owners: Vec<(Owner, Vec<RuleRow>, Vec<ExceptionRow>)>,
+    pub locations: Vec<threshold_store::locations::LocationRow>,
+}
+
+impl Services {
+    /// Coordinators see and set everyone's; other staff their own.
+    pub async fn availability_book(&self, p: &Principal) -> Result<AvailabilityBook> {
+        self.require(p, Permission::StaffArea).await?;
+        let all = p.can(Permission::ManageSchedule);
+        let uid = p.user_id;
+        let now = self.now();
+        let later = now + jiff::SignedDuration::from_hours(24 * 120);
+        let me = p.name.clone();
+        self.db
+            .read(move |c| {
+                let mut owners: Vec<Owner> = Vec::new();
+                if all {
+                    for role in [Role::Clinician, Role::Physician] {
+                        for (id, name) in threshold_store::users::with_role(c, role)? {
+                            let id = id.to_string();
+                            if !owners.iter().any(|o| o.id == id) {
+                                owners.push(Owner {
+                                    kind: "user",
+                                    id,
+                                    name,
+                                });
+                            }
+                        }
+                    }
+                    for partner in threshold_store::careplan::partners(c, true)? {
+                        owners.push(Owner {
+                            kind: "partner",
+                            id: partner.id,
+                            name: partner.name,
+                        });
+                    }
+                } else {
+                    owners.push(Owner {
+                        kind: "user",
+                        id: uid.to_string(),
+                        name: me,
+                    });
+                }
+                let mut out = Vec::new();
+                for o in owners {
+                    let rules = threshold_store::schedule::rules_for(c, o.kind, &o.id)?;
+                    let ex = threshold_store::schedule::exceptions(
+                        c,
+                        Some((o.kind, &o.id)),
+                        now,
+                        later,
+                    )?;
+                    out.push((o, rules, ex));
+                }
+                Ok::<_, Error>(AvailabilityBook {
+                    owners: out,
+                    locations: threshold_store::locations::list(c)?
+                        .into_iter()
+                        .filter(|l| l.active)
+                        .collect(),
+                })
+            })
+            .await
+    }
+
+    async fn may_edit(&self, p: &Principal, owner_kind: &str, owner_id: &str) -> Result<()> {
+        let own = owner_kind == "user" && owner_id == p.user_id.to_string();
+        if own {
+            self.require(p, Permission::StaffArea).await
+        } else {
+            self.require(p, Permission::ManageSchedule).await
+        }
+    }
+
+    /// Removes one weekly rule.
+    pub async fn remove_availability(
+        &self,
+        p: &Principal,
+        owner_kind: &str,
+        owner_id: &str,
+        rule: &str,
+    ) -> Result<()> {
+        self.may_edit(p, owner_kind, owner_id).await?;
+        let (k, o, r) = (owner_kind.to_owned(), owner_id.to_owned(), rule.to_owned());
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                if threshold_store::schedule::delete_rule(c, &r, &k, &o)? == 0 {
+                    return Err(Error::NotFound);
+                }
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AvailabilityChanged)
+                        .subject(if k == "user" { "user" } else { "partner" }, o.as_str())
+                        .detail("rule removed"),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Leave or one-off extra hours, as local date-times at a location.
+    pub async fn add_exception(&self, p: &Principal, f: &ExceptionForm) -> Result<()> {
+        let (owner_kind, owner_id, location, kind, from, to) = (
+            f.owner_kind.as_str(),
+            f.owner_id.as_str(),
+            f.location.as_str(),
+            f.kind.as_str(),
+            f.from.as_str(),
+            f.to.as_str(),
+        );
+        self.may_edit(p, owner_kind, owner_id).await?;
+        if !matches!(owner_kind, "user" | "partner") {
+            return Err(Error::NotFound);
+        }
+        let mut e = Invalid::new();
+        if !matches!(kind, "leave" | "extra") {
+            e.push("kind", "Choose leave or extra hours.");
+        }
+        let location: Option<LocationId> = location.trim().parse().ok();
+        if location.is_none() {
+            e.push("location", "Choose a location.");
+        }
+        let parse = |field: &str, raw: &str, e: &mut Invalid| -> Option<jiff::civil::DateTime> {
+            match raw.trim().parse::<jiff::civil::DateTime>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    e.push(
+                        field,
+                        "Enter a date and time, for example 2026-12-24T09:00.",
+                    );
+                    None
+                }
+            }
+        };
+        let f = parse("from", from, &mut e);
+        let t = parse("to", to, &mut e);
+        let (Some(location), Some(f), Some(t)) = (location, f, t) else {
+            return Err(e.into());
+        };
+        e.into_result()?;
+        let tz = self.location_zone(location).await?;
+        let (Some(starts_at), Some(ends_at)) = (
+            threshold_domain::schedule::resolve_local(f, &tz),
+            threshold_domain::schedule::resolve_local(t, &tz),
+        ) else {
+            return Err(Invalid::field(
+                "from",
+                "That time does not exist in the clinic's time zone.",
+            )
+            .into());
+        };
+        if ends_at <= starts_at {
+            return Err(Invalid::field("to", "The end must be after the start.").into());
+        }
+        if ends_at - starts_at > jiff::SignedDuration::from_hours(24 * 62) {
+            return Err(Invalid::field("to", "Enter at most 62 days at a time.").into());
+        }
+        let row = ExceptionRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            owner_kind: owner_kind.to_owned(),
+            owner_id: owner_id.to_owned(),
+            location_id: Some(location),
+            kind: kind.to_owned(),
+            starts_at,
+            ends_at,
+        };
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                threshold_store::schedule::insert_exception(c, &row, p.user_id, now)?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AvailabilityChanged)
+                        .subject(
+                            if row.owner_kind == "user" {
+                                "user"
+                            } else {
+                                "partner"
+                            },
+                            row.owner_id.as_str(),
+                        )
+                        .detail(row.kind.clone()),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}

@@ -1,0 +1,607 @@
+//! Booking through the coordinator's pages: the slot finder, booking, the
+//! database's refusal of a double booking when two requests race, the
+//! medicine-session gate, and refusals that change nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use threshold_domain::Role;
+use threshold_service::Actor;
+use threshold_service::locations::{LocationForm, RoomForm};
+use threshold_store::{Row, Value};
+use threshold_testkit::{Client, TestApp, app_test, location};
+
+async fn rows(app: &TestApp, sql: &str, params: Vec<Value>) -> Vec<Row> {
+    let sql = sql.to_owned();
+    app.services
+        .db
+        .read(move |c| c.query(&sql, &params))
+        .await
+        .unwrap()
+}
+
+struct Clinic {
+    location: String,
+    room: String,
+    iv_room: String,
+    coord: Client,
+    clinician: String,
+}
+
+/// A location in Los Angeles with a plain room and an IV room, a clinician free
+/// every day 08:00–20:00, and a signed-in coordinator.
+async fn clinic(app: &TestApp) -> Clinic {
+    let location = app
+        .services
+        .create_location(
+            Actor::System,
+            &LocationForm {
+                name: "Portland".into(),
+                time_zone: "America/Los_Angeles".into(),
+                address: "1 Main St".into(),
+                phone: String::new(),
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let mut rooms = Vec::new();
+    for (name, iv) in [("Willow", false), ("Cedar", true)] {
+        rooms.push(
+            app.services
+                .create_room(
+                    Actor::System,
+                    location,
+                    &RoomForm {
+                        name: name.into(),
+                        capacity: "1".into(),
+                        iv_capable: iv,
+                        group_capable: false,
+                        active: true,
+                    },
+                )
+                .await
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let (clin, clin_client) = app.signed_in_as(&[Role::Clinician]).await;
+    let html = clin_client.get_text("/staff").await.1;
+    assert!(!html.is_empty());
+    let (coord_staff, coord) = app.signed_in_as(&[Role::Coordinator]).await;
+    let _ = coord_staff;
+    let p = threshold_service::Principal {
+        user_id: clin.id,
+        email: clin.email.clone(),
+        name: "Clinician".into(),
+        roles: threshold_domain::RoleSet::of(&[Role::Clinician]),
+        via: threshold_service::principal::Via::Token {
+            id: threshold_domain::ids::TokenId::new(),
+        },
+        meta: Default::default(),
+    };
+    for day in [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ] {
+        app.services
+            .add_availability(
+                &p,
+                &threshold_service::schedule::RuleForm {
+                    owner_kind: "user".into(),
+                    owner_id: clin.id.to_string(),
+                    location: location.to_string(),
+                    weekday: day.into(),
+                    start: "08:00".into(),
+                    end: "20:00".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    Clinic {
+        location: location.to_string(),
+        room: rooms[0].clone(),
+        iv_room: rooms[1].clone(),
+        coord,
+        clinician: clin.id.to_string(),
+    }
+}
+
+/// A converted client (no portal password needed here); returns its id.
+async fn client(app: &TestApp, coord: &Client, name: &str, email: &str) -> String {
+    let res = app
+        .client()
+        .post_form(
+            "/consultation",
+            &[
+                ("name", name),
+                ("email", email),
+                ("preferred_contact", "email"),
+                ("reason", "Depression."),
+                ("consent_to_contact", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let inquiry: String = rows(
+        app,
+        "select id from inquiries where email = $1",
+        vec![email.into()],
+    )
+    .await[0]
+        .get(0)
+        .unwrap();
+    let res = coord
+        .post_form(
+            &format!("/inquiries/{inquiry}/convert"),
+            &[("consultation_outcome", "Fit.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    rows(
+        app,
+        "select id from clients where inquiry_id = $1",
+        vec![inquiry.into()],
+    )
+    .await[0]
+        .get(0)
+        .unwrap()
+}
+
+/// Tomorrow (clinic time) as a date string.
+fn tomorrow(app: &TestApp) -> String {
+    app.services
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("America/Los_Angeles").unwrap())
+        .date()
+        .saturating_add(jiff::Span::new().days(1))
+        .to_string()
+}
+
+/// The first offered slot's hidden fields, from the finder's page.
+fn first_offer(html: &str) -> Vec<(String, String)> {
+    let form = html
+        .split("<form method=\"post\" action=\"/schedule/book\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no slot offered: {html}"));
+    let form = form.split("</form>").next().unwrap();
+    form.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|part| {
+            let name = part.split('"').next().unwrap().to_owned();
+            let value = part
+                .split("value=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or("")
+                .to_owned();
+            (name, value.replace("&#43;", "+").replace("&#58;", ":"))
+        })
+        .collect()
+}
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+async fn find(c: &Client, fields: &[(&str, &str)]) -> (u16, String) {
+    let res = c.post_form("/schedule/find", fields).await;
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+app_test!(
+    async fn a_coordinator_finds_a_slot_and_books_it_and_the_day_shows_it(app: TestApp) {
+        let k = clinic(&app).await;
+        let cl = client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let day = tomorrow(&app);
+        let (status, html) = find(
+            &k.coord,
+            &[
+                ("kind", "preparation"),
+                ("location", &k.location),
+                ("client", &cl),
+                ("from", &day),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("08:00"),
+            "the first slot is at opening, local time: {html}"
+        );
+        let offer = first_offer(&html);
+        let res = k.coord.post_form("/schedule/book", &pairs(&offer)).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        assert!(location(&res).contains("done=booked"));
+        let a = rows(
+            &app,
+            "select kind, client_id, room_id, status from appointments",
+            vec![],
+        )
+        .await;
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].get::<String>(0).unwrap(), "preparation");
+        assert_eq!(a[0].get::<String>(1).unwrap(), cl);
+        assert_eq!(a[0].get::<String>(2).unwrap(), k.room);
+        // 60 minutes hold 12 cells for each of clinician, room and client.
+        assert_eq!(app.count("select count(*) from resource_cells").await, 36);
+        assert_eq!(
+            app.count("select count(*) from audit_log where action = 'appointment.booked'")
+                .await,
+            1
+        );
+        let (_, dayview) = k
+            .coord
+            .get_text(&format!("/schedule?location={}&day={day}", k.location))
+            .await;
+        assert!(
+            dayview.contains("Ada Lovelace") && dayview.contains("08:00–09:00"),
+            "{dayview}"
+        );
+        // The same offer again is taken.
+        let res = k.coord.post_form("/schedule/book", &pairs(&offer)).await;
+        assert_eq!(res.status(), 409);
+        assert_eq!(app.count("select count(*) from appointments").await, 1);
+        // The next search starts after the booking.
+        let (_, html) = find(
+            &k.coord,
+            &[
+                ("kind", "preparation"),
+                ("location", &k.location),
+                ("client", &cl),
+                ("from", &day),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        assert!(
+            !first_offer(&html)
+                .iter()
+                .any(|(n, v)| n == "start" && offer.iter().any(|(m, w)| m == "start" && w == v))
+        );
+        // Cancelling frees the cells.
+        let id: String = rows(&app, "select id from appointments", vec![]).await[0]
+            .get(0)
+            .unwrap();
+        let res = k
+            .coord
+            .post_form(
+                &format!("/appointments/{id}/close"),
+                &[
+                    ("status", "cancelled"),
+                    ("reason", ""),
+                    ("location", &k.location),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422, "a cancellation needs a reason");
+        let res = k
+            .coord
+            .post_form(
+                &format!("/appointments/{id}/close"),
+                &[
+                    ("status", "cancelled"),
+                    ("reason", "Client is unwell."),
+                    ("location", &k.location),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(app.count("select count(*) from resource_cells").await, 0);
+        let _ = k.clinician;
+    }
+);
+
+app_test!(
+    async fn two_bookings_racing_for_one_slot_make_exactly_one_appointment(app: TestApp) {
+        let k = clinic(&app).await;
+        let a = client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let b = client(&app, &k.coord, "Grace Hopper", "grace@example.org").await;
+        let day = tomorrow(&app);
+        let (_, html) = find(
+            &k.coord,
+            &[
+                ("kind", "preparation"),
+                ("location", &k.location),
+                ("client", &a),
+                ("from", &day),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        let offer_a = first_offer(&html);
+        // The same clinician and room at the same time, for another client.
+        let offer_b: Vec<(String, String)> = offer_a
+            .iter()
+            .map(|(n, v)| (n.clone(), if n == "client" { b.clone() } else { v.clone() }))
+            .collect();
+        let (_, coord2) = app.signed_in_as(&[Role::Coordinator]).await;
+        let (fa, fb) = (pairs(&offer_a), pairs(&offer_b));
+        let (ra, rb) = tokio::join!(
+            k.coord.post_form("/schedule/book", &fa),
+            coord2.post_form("/schedule/book", &fb),
+        );
+        let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [303, 409], "exactly one wins");
+        assert_eq!(app.count("select count(*) from appointments").await, 1);
+        assert_eq!(app.count("select count(*) from resource_cells").await, 36);
+    }
+);
+
+app_test!(
+    async fn a_medicine_session_needs_a_ready_client_and_bad_bookings_change_nothing(app: TestApp) {
+        let k = clinic(&app).await;
+        let cl = client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let day = tomorrow(&app);
+        let (status, html) = find(
+            &k.coord,
+            &[
+                ("kind", "medicine-session"),
+                ("location", &k.location),
+                ("client", &cl),
+                ("from", &day),
+                ("days", "3"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 409, "{html}");
+        assert!(html.contains("not ready for medicine sessions"), "{html}");
+        // Booking it directly is refused the same way.
+        let start = format!("{day}T17:00:00Z");
+        let res = k
+            .coord
+            .post_form(
+                "/schedule/book",
+                &[
+                    ("kind", "medicine-session"),
+                    ("location", &k.location),
+                    ("client", &cl),
+                    ("start", &start),
+                    ("clinicians", &k.clinician),
+                    ("room", &k.room),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 409);
+        // A time in the past.
+        let res = k
+            .coord
+            .post_form(
+                "/schedule/book",
+                &[
+                    ("kind", "preparation"),
+                    ("location", &k.location),
+                    ("client", &cl),
+                    ("start", "2020-01-01T17:00:00Z"),
+                    ("clinicians", &k.clinician),
+                    ("room", &k.room),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        // A room that is not at this location, or a made-up one.
+        let res = k
+            .coord
+            .post_form(
+                "/schedule/book",
+                &[
+                    ("kind", "preparation"),
+                    ("location", &k.location),
+                    ("client", &cl),
+                    ("start", &start),
+                    ("clinicians", &k.clinician),
+                    ("room", "no-such-room"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 409);
+        // A clinician and coordinator outside the schedule permission.
+        let (_, clin) = app.signed_in_as(&[Role::Clinician]).await;
+        assert_eq!(clin.get("/schedule").await.status(), 403);
+        let res = clin
+            .post_form(
+                "/schedule/book",
+                &[
+                    ("kind", "preparation"),
+                    ("location", &k.location),
+                    ("client", &cl),
+                    ("start", &start),
+                    ("clinicians", &k.clinician),
+                    ("room", &k.room),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        assert_eq!(app.count("select count(*) from appointments").await, 0);
+        assert_eq!(app.count("select count(*) from resource_cells").await, 0);
+        let _ = k.iv_room;
+    }
+);
+
+app_test!(
+    async fn staff_set_their_own_hours_and_coordinators_set_anyones(app: TestApp) {
+        let k = clinic(&app).await;
+        let (me, clin) = app.signed_in_as(&[Role::Clinician]).await;
+        let mine = format!("user:{}", me.id);
+        let (status, page) = clin.get_text("/schedule/availability").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&mine), "{page}");
+        assert!(
+            !page.contains(&k.clinician),
+            "a clinician sees only their own hours"
+        );
+        let res = clin
+            .post_form(
+                "/schedule/availability",
+                &[
+                    ("owner", &mine),
+                    ("location", &k.location),
+                    ("weekday", "monday"),
+                    ("start", "10:00"),
+                    ("end", "14:00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        // Bad times name their field; nothing is stored.
+        let res = clin
+            .post_form(
+                "/schedule/availability",
+                &[
+                    ("owner", &mine),
+                    ("location", &k.location),
+                    ("weekday", "funday"),
+                    ("start", "14:00"),
+                    ("end", "10:00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("href=\"#weekday\""), "{body}");
+        // Someone else's hours: refused.
+        let theirs = format!("user:{}", k.clinician);
+        let res = clin
+            .post_form(
+                "/schedule/availability",
+                &[
+                    ("owner", &theirs),
+                    ("location", &k.location),
+                    ("weekday", "monday"),
+                    ("start", "10:00"),
+                    ("end", "14:00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        let n = rows(
+            &app,
+            "select count(*) from availability_rules where owner_id = $1",
+            vec![me.id.to_string().into()],
+        )
+        .await[0]
+            .get::<i64>(0)
+            .unwrap();
+        assert_eq!(n, 1);
+        // The coordinator adds leave for the other clinician: the finder skips it.
+        let day = tomorrow(&app);
+        let res = k
+            .coord
+            .post_form(
+                "/schedule/availability/exception",
+                &[
+                    ("owner", &theirs),
+                    ("location", &k.location),
+                    ("kind", "leave"),
+                    ("from", &format!("{day}T00:00")),
+                    ("to", &format!("{day}T23:59")),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let cl = client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let (_, html) = find(
+            &k.coord,
+            &[
+                ("kind", "preparation"),
+                ("location", &k.location),
+                ("client", &cl),
+                ("from", &day),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        // Only the new clinician's Monday hours could remain, and only on a Monday.
+        for (n, v) in first_offer_or_none(&html) {
+            if n == "clinicians" {
+                assert_ne!(v, k.clinician, "the clinician on leave is never offered");
+            }
+        }
+    }
+);
+
+fn first_offer_or_none(html: &str) -> Vec<(String, String)> {
+    if html.contains("action=\"/schedule/book\"") {
+        first_offer(html)
+    } else {
+        Vec::new()
+    }
+}
+
+app_test!(
+    async fn reminders_go_out_once_at_the_lead_time_and_on_a_session_morning(app: TestApp) {
+        assert!(app.services.seed_demo().await.unwrap());
+        // The demo booked Chris Park's first medicine session.
+        let r = rows(
+            &app,
+            "select a.starts_at from appointments a join clients c on c.id = a.client_id
+             where c.name = 'Chris Park' and a.kind = 'medicine-session'",
+            vec![],
+        )
+        .await;
+        let starts: jiff::Timestamp = r[0].get(0).unwrap();
+        let reminders = |app: &TestApp| {
+            let s = app.services.clone();
+            async move { s.queue_due_reminders().await.unwrap() }
+        };
+        // Well before the lead time: nothing.
+        let to_lead = starts - app.services.now() - jiff::SignedDuration::from_hours(25);
+        app.advance(to_lead);
+        assert_eq!(reminders(&app).await, 0);
+        assert!(
+            app.last_mail_to("chris.park@example.org")
+                .await
+                .is_none_or(|m| m.kind != "appointment-reminder")
+        );
+        // Inside 24 hours: one reminder, once.
+        app.advance(jiff::SignedDuration::from_hours(2));
+        assert_eq!(reminders(&app).await, 1);
+        assert_eq!(reminders(&app).await, 0, "never twice");
+        let mail = app.last_mail_to("chris.park@example.org").await.unwrap();
+        assert_eq!(mail.kind, "appointment-reminder");
+        assert!(
+            mail.body_text.contains("To prepare for your session"),
+            "{}",
+            mail.body_text
+        );
+        assert!(mail.body_text.contains("take you home"));
+        for word in ["ketamine", "Ketamine", "medicine", "depression", "PHQ"] {
+            assert!(
+                !mail.subject.contains(word) && !mail.body_text.contains(word),
+                "{word} in {mail:?}"
+            );
+        }
+        // The morning of the session: the second reminder.
+        let tz = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
+        let morning = threshold_domain::schedule::resolve_local(
+            starts.to_zoned_datetime(tz.clone()).date().at(7, 0, 0, 0),
+            &tz,
+        )
+        .unwrap();
+        let now = app.services.now();
+        if morning > now {
+            app.advance(morning - now + jiff::SignedDuration::from_mins(1));
+        }
+        assert_eq!(reminders(&app).await, 1);
+        let mail = app.last_mail_to("chris.park@example.org").await.unwrap();
+        assert!(mail.subject.starts_with("Today"), "{}", mail.subject);
+        assert_eq!(
+            app.count("select count(*) from appointment_reminders")
+                .await,
+            2
+        );
+    }
+);
