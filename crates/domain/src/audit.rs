@@ -86,6 +86,8 @@ pub enum AuditAction {
     AppointmentChanged,
     CalendarViewed,
     AvailabilityChanged,
+    CalendarFeedCreated,
+    CalendarFeedRevoked,
 }
 
 impl AuditAction {
@@ -165,6 +167,8 @@ impl AuditAction {
             AppointmentChanged => "appointment.changed",
             CalendarViewed => "schedule.calendar-viewed",
             AvailabilityChanged => "schedule.availability-changed",
+            CalendarFeedCreated => "calendar-feed.created",
+            CalendarFeedRevoked => "calendar-feed.revoked",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod demo;
 mod demo_journeys;
 pub mod error;
+pub mod feeds;
 pub mod inquiries;
 pub mod intake;
 pub mod invitations;

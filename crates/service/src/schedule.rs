@@ -1089,3 +1089,195 @@ impl Services {
             .await
     }
 }
+
+/// One appointment on a staff member's day, with what is still missing for it.
+#[derive(Debug, Clone)]
+pub struct DayItem {
+    pub appointment: AppointmentRow,
+    /// Medicine sessions: what readiness still misses on the day; open
+    /// questionnaires due before it.
+    pub missing: Vec<String>,
+}
+
+impl Services {
+    /// A staff member's own appointments on a local day (the clinic's zone).
+    pub async fn my_day(&self, p: &Principal, day: Option<Date>) -> Result<(Date, Vec<DayItem>)> {
+        self.require(p, Permission::StaffArea).await?;
+        let tz = self.display_zone().await;
+        let day = day.unwrap_or_else(|| self.now().to_zoned_datetime(tz.clone()).date());
+        let from = day_start(day, &tz)?;
+        let to = day_start(day.saturating_add(jiff::Span::new().days(1)), &tz)?;
+        let uid = p.user_id;
+        let list = self
+            .db
+            .read(move |c| threshold_store::schedule::for_user(c, uid, from, to))
+            .await?;
+        let mut out = Vec::new();
+        for a in list.into_iter().filter(|a| a.status == "booked") {
+            let mut missing = Vec::new();
+            let medicine = a
+                .kind
+                .parse::<AppointmentKind>()
+                .is_ok_and(|k| k.is_medicine());
+            if let (true, Some(j)) = (medicine, a.journey_id) {
+                if let Readiness::NotReady(m) = self.medicine_session_readiness(j, day).await? {
+                    missing.extend(m.iter().map(|x| x.label()));
+                }
+                let open = self
+                    .tasks_of(j)
+                    .await?
+                    .into_iter()
+                    .filter(|t| !t.done && t.due_at <= a.starts_at)
+                    .count();
+                if open > 0 {
+                    missing.push(format!(
+                        "{open} questionnaire(s) due before the session are not filled in"
+                    ));
+                }
+            }
+            out.push(DayItem {
+                appointment: a,
+                missing,
+            });
+        }
+        self.audit(
+            Actor::User(p),
+            Entry::ok(AuditAction::CalendarViewed)
+                .subject("user", p.user_id)
+                .subjects("client", out.iter().filter_map(|d| d.appointment.client_id)),
+        )
+        .await?;
+        Ok((day, out))
+    }
+}
+
+/// A client's change request as a coordinator reads it.
+#[derive(Debug, Clone)]
+pub struct ChangeRequest {
+    pub row: threshold_store::schedule::ChangeRequestRow,
+    pub note: String,
+}
+
+fn note_binding(id: &str) -> crate::crypto::Binding<'_> {
+    crate::crypto::Binding {
+        table: "appointment_change_requests",
+        column: "note_enc",
+        row_id: id,
+    }
+}
+
+impl Services {
+    /// The client asks to change one of their own appointments. Another
+    /// client's appointment is "not found". The coordinators get a mail that
+    /// names no one and says nothing about health.
+    pub async fn request_change(&self, p: &Principal, appointment: &str, note: &str) -> Result<()> {
+        self.require(p, Permission::ClientPortal).await?;
+        let note = threshold_domain::text::FreeText::parse(
+            "note",
+            "what you would like to change",
+            note,
+            2000,
+        )?;
+        let uid = p.user_id;
+        let appt = appointment.to_owned();
+        let (client, row) = self
+            .db
+            .read(move |c| {
+                let client = threshold_store::clients::by_user(c, uid)?.ok_or(Error::NotFound)?;
+                Ok::<_, Error>((client, threshold_store::schedule::appointment(c, &appt)?))
+            })
+            .await?;
+        let Some(row) = row.filter(|a| a.client_id == Some(client.id) && a.status == "booked")
+        else {
+            self.audit(
+                Actor::User(p),
+                Entry::denied(AuditAction::AppointmentChanged)
+                    .subject("appointment", appointment)
+                    .client(Some(client.id)),
+            )
+            .await?;
+            return Err(Error::NotFound);
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let enc = self.cipher.encrypt(note.as_str(), note_binding(&id));
+        let now = self.now();
+        let p = p.clone();
+        let link = self.link("/schedule");
+        let clinic = self.settings.clinic_name.clone();
+        self.db
+            .write(move |c| {
+                threshold_store::schedule::insert_change_request(c, &id, &row.id, client.id, &enc, now)?;
+                for (coordinator, _) in threshold_store::users::with_role(c, Role::Coordinator)? {
+                    if let Some(u) = threshold_store::users::get(c, coordinator)? {
+                        crate::mail::queue_in(
+                            c,
+                            &crate::mail::Outgoing {
+                                kind: "change-request",
+                                to: u.email,
+                                subject: format!("{clinic}: a client asked to change an appointment"),
+                                body: format!(
+                                    "A client asked to change an appointment. The request is on the schedule page:\n\n{link}\n"
+                                ),
+                            },
+                            now,
+                        )?;
+                    }
+                }
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AppointmentChanged)
+                        .subject("appointment", row.id.as_str())
+                        .client(Some(client.id))
+                        .detail("change requested"),
+                    now,
+                )?;
+                Ok::<_, Error>(())
+            })
+            .await?;
+        self.mail_wake.notify_one();
+        Ok(())
+    }
+
+    /// Open change requests (coordinators).
+    pub async fn change_requests(&self, p: &Principal) -> Result<Vec<ChangeRequest>> {
+        self.require(p, Permission::ManageSchedule).await?;
+        let rows = self
+            .db
+            .read(threshold_store::schedule::open_change_requests)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let note = self
+                    .cipher
+                    .decrypt(&row.note_enc, note_binding(&row.id))
+                    .map_err(|e| Error::Internal(format!("change request {}: {e}", row.id)))?;
+                Ok(ChangeRequest { row, note })
+            })
+            .collect()
+    }
+
+    /// Marks a change request handled.
+    pub async fn handle_change(&self, p: &Principal, id: &str) -> Result<()> {
+        self.require(p, Permission::ManageSchedule).await?;
+        let id = id.to_owned();
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                if threshold_store::schedule::handle_change_request(c, &id, p.user_id, now)? == 0 {
+                    return Err(Error::NotFound);
+                }
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::AppointmentChanged)
+                        .subject("change-request", id.as_str())
+                        .detail("change request handled"),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}

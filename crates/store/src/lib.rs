@@ -13,6 +13,7 @@ pub mod clients;
 pub mod conn;
 mod db;
 pub mod error;
+pub mod feeds;
 pub mod inquiries;
 pub mod intakes;
 pub mod invitations;

@@ -49,6 +49,16 @@ const SQLITE: &[Migration] = &[
         name: "scheduling",
         sql: include_str!("../migrations/sqlite/0006_scheduling.sql"),
     },
+    Migration {
+        version: 7,
+        name: "calendar feeds",
+        sql: include_str!("../migrations/sqlite/0007_calendar_feeds.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "change requests",
+        sql: include_str!("../migrations/sqlite/0008_change_requests.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -81,6 +91,16 @@ const POSTGRES: &[Migration] = &[
         version: 6,
         name: "scheduling",
         sql: include_str!("../migrations/postgres/0006_scheduling.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "calendar feeds",
+        sql: include_str!("../migrations/postgres/0007_calendar_feeds.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "change requests",
+        sql: include_str!("../migrations/postgres/0008_change_requests.sql"),
     },
 ];
 

@@ -531,3 +531,70 @@ pub fn claim_reminder(
         params![appointment, kind, now],
     )? == 1)
 }
+
+// ---- change requests -------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct ChangeRequestRow {
+    pub id: String,
+    pub appointment_id: String,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub starts_at: Timestamp,
+    pub note_enc: String,
+    pub created_at: Timestamp,
+}
+
+pub fn insert_change_request(
+    c: &mut dyn Conn,
+    id: &str,
+    appointment: &str,
+    client: ClientId,
+    note_enc: &str,
+    now: Timestamp,
+) -> Result<()> {
+    c.execute(
+        "insert into appointment_change_requests (id, appointment_id, client_id, note_enc, created_at)
+         values ($1, $2, $3, $4, $5)",
+        params![id, appointment, client, note_enc, now],
+    )?;
+    Ok(())
+}
+
+/// Requests nobody has handled yet, oldest first.
+pub fn open_change_requests(c: &mut dyn Conn) -> Result<Vec<ChangeRequestRow>> {
+    c.query(
+        "select r.id, r.appointment_id, r.client_id, cl.name, a.starts_at, r.note_enc, r.created_at
+         from appointment_change_requests r
+         join clients cl on cl.id = r.client_id
+         join appointments a on a.id = r.appointment_id
+         where r.handled_at is null order by r.created_at, r.id limit 200",
+        params![],
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(ChangeRequestRow {
+            id: r.take(0)?,
+            appointment_id: r.take(1)?,
+            client_id: r.get(2)?,
+            client_name: r.take(3)?,
+            starts_at: r.get(4)?,
+            note_enc: r.take(5)?,
+            created_at: r.get(6)?,
+        })
+    })
+    .collect()
+}
+
+pub fn handle_change_request(
+    c: &mut dyn Conn,
+    id: &str,
+    by: UserId,
+    now: Timestamp,
+) -> Result<u64> {
+    c.execute(
+        "update appointment_change_requests set handled_at = $2, handled_by = $3
+         where id = $1 and handled_at is null",
+        params![id, now, by],
+    )
+}

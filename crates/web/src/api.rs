@@ -327,6 +327,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_care::CareApi::openapi());
     doc.merge(crate::api_clinic::ClinicApi::openapi());
+    doc.merge(crate::api_schedule::ScheduleApi::openapi());
     doc
 }
 

@@ -9,6 +9,7 @@ pub mod admin_mail;
 pub mod admin_users;
 pub mod alerts;
 pub mod availability;
+pub mod calendar;
 pub mod care;
 pub mod clients;
 pub mod consents;

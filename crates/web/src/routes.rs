@@ -19,13 +19,14 @@ use threshold_service::audit::Entry;
 use crate::error::{AppError, ErrorInfo};
 use crate::pages::admin_clinic;
 use crate::pages::{
-    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, availability, care,
-    clients, consents, inquiries, intake, portal, public, questionnaires, schedule, signin, staff,
+    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, availability, calendar,
+    care, clients, consents, inquiries, intake, portal, public, questionnaires, schedule, signin,
+    staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
 use crate::views::see_other;
-use crate::{api, api_care, api_clinic, middleware};
+use crate::{api, api_care, api_clinic, api_schedule, middleware};
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +223,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(signin::invitation_submit),
         ),
         r(p.clone(), "/signout", Public, post(signin::signout)),
+        // The token in the path is the credential (`{token}.ics`: the router has
+        // no suffixes, so the handler strips `.ics`).
+        r(g.clone(), "/calendar/{token}", Public, get(calendar::feed)),
         r(g.clone(), "/static/style.css", Public, get(stylesheet)),
         r(g.clone(), "/static/icon.svg", Public, get(icon)),
         r(g.clone(), "/healthz", Public, get(api::healthz)),
@@ -273,6 +277,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/account/tokens/{id}/revoke",
             Signed,
             post(account::revoke_token),
+        ),
+        r(
+            p.clone(),
+            "/account/calendar-feed",
+            Signed,
+            post(calendar::create),
+        ),
+        r(
+            p.clone(),
+            "/account/calendar-feed/revoke",
+            Signed,
+            post(calendar::revoke),
         ),
         // Staff
         r(g.clone(), "/staff", Perm(StaffArea), get(staff::home)),
@@ -468,6 +484,43 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/schedule",
             Perm(ManageSchedule),
             get(schedule::show),
+        ),
+        r(
+            p.clone(),
+            "/schedule/change-requests/{id}/handled",
+            Perm(ManageSchedule),
+            post(schedule::handle_change),
+        ),
+        r(
+            p.clone(),
+            "/portal/appointments/{id}/change",
+            Perm(ClientPortal),
+            post(portal::request_change),
+        ),
+        r(g.clone(), "/my-day", Perm(StaffArea), get(schedule::my_day)),
+        r(
+            p.clone(),
+            "/api/v1/schedule/slots",
+            Perm(ManageSchedule),
+            post(api_schedule::slots),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/appointments",
+            Perm(ManageSchedule),
+            post(api_schedule::book),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/appointments/{id}/close",
+            Perm(ManageSchedule),
+            post(api_schedule::close),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/portal/appointments",
+            Perm(ClientPortal),
+            get(api_schedule::my_appointments),
         ),
         r(
             g.clone(),

@@ -114,6 +114,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "roles" => "The roles were saved.",
         "password" => "Your password was changed. Your other sessions were signed out.",
         "token-revoked" => "The token was revoked.",
+        "feed-revoked" => "Your calendar feed was revoked; its address no longer works.",
         "retried" => "The message will be sent again.",
         "answered" => "Thank you. Your answers were saved.",
         "draft-saved" => "Your draft was saved. You can come back to it at any time.",
@@ -126,6 +127,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         }
         "password-reset" => "Your password was changed. Sign in with the new one.",
         "booked" => "Booked. The client sees it in their portal.",
+        "change-requested" => {
+            "Your request was sent. Your care coordinator will contact you to find another time."
+        }
         "published" => {
             "The new version is published. Clients who signed an earlier version will be asked to sign again."
         }

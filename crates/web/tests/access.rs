@@ -136,6 +136,7 @@ fn the_only_public_routes_are_the_ones_the_issue_lists() {
         ("POST", "/password/reset/{token}"),
         ("GET", "/invitation/{token}"),
         ("POST", "/invitation/{token}"),
+        ("GET", "/calendar/{token}"),
         ("GET", "/static/style.css"),
         ("GET", "/static/icon.svg"),
         ("GET", "/healthz"),

@@ -564,6 +564,134 @@ async fn a_client_reaches_preparation_through_the_browser() {
     c.close().await.expect("close browser");
 }
 
+/// Scheduling in a real browser: the coordinator finds a slot for a ready
+/// client's medicine session and books it; the client sees it in the portal; the
+/// reminder mail reaches the SMTP server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_books_a_medicine_session_and_the_client_sees_it() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let smtp = SmtpServer::start().await;
+    app.services.seed_demo().await.expect("demo data");
+    // Chris Park (ready, one session booked by the demo) gets a portal password.
+    let hash = threshold_service::passwords::hash("chris chooses a long passphrase".into())
+        .await
+        .expect("hash");
+    let now = app.services.now();
+    app.services
+        .db
+        .write(move |c| {
+            let u =
+                threshold_store::users::find_by_email(c, "chris.park@example.org")?.expect("chris");
+            threshold_store::users::set_password(c, u.id, &hash, now)
+        })
+        .await
+        .expect("password");
+    let first: jiff::Timestamp = app
+        .services
+        .db
+        .read(|c| {
+            c.query_one(
+                "select starts_at from appointments where kind = 'medicine-session'",
+                &[],
+            )?
+            .get(0)
+        })
+        .await
+        .expect("the demo's session");
+    let tz = jiff::tz::TimeZone::get("America/Los_Angeles").expect("zone");
+    let from = first
+        .to_zoned_datetime(tz.clone())
+        .date()
+        .saturating_add(jiff::Span::new().days(3))
+        .to_string();
+
+    let coordinator = threshold_testkit::Staff {
+        id: app
+            .services
+            .db
+            .read(|c| {
+                c.query_one(
+                    "select id from users where email = 'coordinator@demo.threshold.test'",
+                    &[],
+                )?
+                .get::<String>(0)
+            })
+            .await
+            .expect("coordinator")
+            .parse()
+            .expect("id"),
+        email: "coordinator@demo.threshold.test".into(),
+        totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXB".into(),
+    };
+    let c = browser(&driver).await;
+    sign_in_with(&c, &app, &coordinator, threshold_service::demo::PASSWORD).await;
+    follow(&c, Locator::LinkText("Schedule")).await;
+    click(&c, "#kind option[value='medicine-session']").await;
+    c.find(Locator::XPath(
+        "//select[@id='client']/option[normalize-space()='Chris Park']",
+    ))
+    .await
+    .expect("Chris in the client list")
+    .click()
+    .await
+    .expect("choose");
+    set_date(&c, "from", &from).await;
+    submit(&c, "form[action='/schedule/find'] button[type=submit]").await;
+    let text = page_text(&c).await;
+    assert!(text.contains("Free times"), "{text}");
+    submit(&c, "form[action='/schedule/book'] button[type=submit]").await;
+    let text = page_text(&c).await;
+    assert!(text.contains("Booked"), "{text}");
+    let second: jiff::Timestamp = app
+        .services
+        .db
+        .read(|c| {
+            c.query_one(
+                "select max(starts_at) from appointments where kind = 'medicine-session' and status = 'booked'",
+                &[],
+            )?
+            .get(0)
+        })
+        .await
+        .expect("the new session");
+    assert!(second > first);
+
+    // The client sees both sessions in the portal, with how to prepare.
+    c.delete_all_cookies().await.expect("clear cookies");
+    c.goto(&app.url("/signin")).await.expect("sign-in");
+    fill(&c, "email", "chris.park@example.org").await;
+    fill(&c, "password", "chris chooses a long passphrase").await;
+    submit(&c, "form.stack button[type=submit]").await;
+    let text = page_text(&c).await;
+    assert!(text.contains("Your appointments"), "{text}");
+    let local = second
+        .to_zoned_datetime(tz)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    assert!(text.contains(&local), "{local} in {text}");
+    assert!(text.contains("To prepare"), "{text}");
+
+    // A day before the new session the reminder goes out over SMTP.
+    let until = second - app.services.now() - jiff::SignedDuration::from_hours(23);
+    app.advance(until);
+    assert!(app.services.queue_due_reminders().await.expect("reminders") >= 1);
+    let sender = MailSender::new(app.services.clone(), &smtp.url()).expect("sender");
+    // The demo queued other mail first; send everything.
+    for _ in 0..10 {
+        sender.run_once().await.expect("deliver");
+    }
+    let reminder = smtp
+        .to("chris.park@example.org")
+        .into_iter()
+        .find(|m| m.body().contains("prepare for your"))
+        .expect("the reminder was delivered over SMTP");
+    assert!(!reminder.body().contains("ketamine"));
+    c.close().await.expect("close browser");
+}
+
 /// Not a test: saves screenshots of the main pages, signed in, at desktop and phone
 /// width, for people reviewing the design.
 /// `THRESHOLD_SCREENS=/tmp/screens cargo test -p threshold-web --test browser -- --ignored`

@@ -605,3 +605,253 @@ app_test!(
         );
     }
 );
+
+app_test!(
+    async fn the_api_finds_and_books_and_refuses_a_double_booking(app: TestApp) {
+        let k = clinic(&app).await;
+        let cl = client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let coord = app
+            .staff("api-coord@staff.test", &[Role::Coordinator])
+            .await;
+        let token = app.token(&coord).await;
+        let http = reqwest::Client::new();
+        let res = http
+            .post(app.url("/api/v1/schedule/slots"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"kind": "follow-up", "location": k.location, "client": cl, "from": tomorrow(&app), "days": 1, "limit": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let slots: Vec<serde_json::Value> = res.json().await.unwrap();
+        assert_eq!(slots.len(), 3);
+        let s = &slots[0];
+        let body = serde_json::json!({
+            "kind": "follow-up", "location": k.location, "client": cl,
+            "start": s["start"], "clinicians": s["clinicians"], "room": s["room"],
+        });
+        let res = http
+            .post(app.url("/api/v1/appointments"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = http
+            .post(app.url("/api/v1/appointments"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["code"], "conflict");
+        // Bad input names its field; another role is refused.
+        let res = http
+            .post(app.url("/api/v1/schedule/slots"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"kind": "massage", "location": k.location}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["field"], "kind");
+        let (clin, _) = app.signed_in_as(&[Role::Clinician]).await;
+        let clin_token = app.token(&clin).await;
+        let res = http
+            .post(app.url("/api/v1/appointments"))
+            .bearer_auth(&clin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        // Cancel through the API.
+        let res = http
+            .post(app.url(&format!("/api/v1/appointments/{id}/close")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"status": "cancelled", "reason": "Rescheduling."}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(
+            app.count("select count(*) from appointments where status = 'cancelled'")
+                .await,
+            1
+        );
+    }
+);
+
+app_test!(
+    async fn my_day_lists_a_staff_members_appointments_and_what_is_missing(app: TestApp) {
+        assert!(app.services.seed_demo().await.unwrap());
+        let r = rows(
+            &app,
+            "select a.starts_at from appointments a where a.kind = 'medicine-session'",
+            vec![],
+        )
+        .await;
+        let starts: jiff::Timestamp = r[0].get(0).unwrap();
+        let tz = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
+        let day = starts.to_zoned_datetime(tz).date().to_string();
+        let clin = threshold_testkit::Staff {
+            id: rows(
+                &app,
+                "select id from users where email = 'clinician@demo.threshold.test'",
+                vec![],
+            )
+            .await[0]
+                .get::<String>(0)
+                .unwrap()
+                .parse()
+                .unwrap(),
+            email: "clinician@demo.threshold.test".into(),
+            totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXC".into(),
+        };
+        let c = app.client();
+        let res = c
+            .post_form(
+                "/signin",
+                &[
+                    ("email", clin.email.as_str()),
+                    ("password", threshold_service::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        app.advance(jiff::SignedDuration::from_secs(31));
+        let res = c
+            .post_form("/signin/code", &[("code", &app.totp(&clin.totp_secret))])
+            .await;
+        assert_eq!(res.status(), 303);
+        let (status, page) = c.get_text(&format!("/my-day?day={day}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Chris Park"), "{page}");
+        assert!(page.contains("Medicine session"), "{page}");
+        // The pre-session questionnaires are attached and not yet filled in.
+        assert!(
+            page.contains("questionnaire(s) due before the session"),
+            "{page}"
+        );
+        assert_eq!(c.get("/my-day?day=not-a-date").await.status(), 400);
+    }
+);
+
+app_test!(
+    async fn a_client_asks_to_change_their_own_appointment_and_no_one_elses(app: TestApp) {
+        assert!(app.services.seed_demo().await.unwrap());
+        let appt: String = rows(&app, "select id from appointments", vec![]).await[0]
+            .get(0)
+            .unwrap();
+        let hash = threshold_service::passwords::hash("chris chooses a long passphrase".into())
+            .await
+            .unwrap();
+        let now = app.services.now();
+        app.services
+            .db
+            .write(move |c| {
+                let u =
+                    threshold_store::users::find_by_email(c, "chris.park@example.org")?.unwrap();
+                threshold_store::users::set_password(c, u.id, &hash, now)
+            })
+            .await
+            .unwrap();
+        let sign_in = |email: &'static str, pw: &'static str| {
+            let c = app.client();
+            async move {
+                let res = c
+                    .post_form("/signin", &[("email", email), ("password", pw)])
+                    .await;
+                assert_eq!(res.status(), 303, "signed in");
+                c
+            }
+        };
+        // Sam (another client) cannot touch Chris's appointment.
+        let sam = sign_in(
+            "client@demo.threshold.test",
+            threshold_service::demo::PASSWORD,
+        )
+        .await;
+        let path = format!("/portal/appointments/{appt}/change");
+        let res = sam.post_form(&path, &[("note", "Move it please")]).await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(
+            app.count("select count(*) from appointment_change_requests")
+                .await,
+            0
+        );
+        // Chris can, with a note.
+        let chris = sign_in("chris.park@example.org", "chris chooses a long passphrase").await;
+        let (_, home) = chris.get_text("/portal").await;
+        assert!(home.contains(&path), "{home}");
+        let res = chris.post_form(&path, &[("note", "")]).await;
+        assert_eq!(res.status(), 400, "an empty request is refused");
+        let res = chris
+            .post_form(&path, &[("note", "Thursdays are <b>better</b>.")])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            app.count("select count(*) from appointment_change_requests")
+                .await,
+            1
+        );
+        let mail = app
+            .last_mail_to("coordinator@demo.threshold.test")
+            .await
+            .unwrap();
+        assert_eq!(mail.kind, "change-request");
+        assert!(!mail.body_text.contains("Chris") && !mail.body_text.contains("Thursdays"));
+        // The coordinator sees it, escaped, and marks it handled.
+        let coord = threshold_testkit::Staff {
+            id: rows(
+                &app,
+                "select id from users where email = 'coordinator@demo.threshold.test'",
+                vec![],
+            )
+            .await[0]
+                .get::<String>(0)
+                .unwrap()
+                .parse()
+                .unwrap(),
+            email: "coordinator@demo.threshold.test".into(),
+            totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXB".into(),
+        };
+        let c = app.client();
+        c.post_form(
+            "/signin",
+            &[
+                ("email", coord.email.as_str()),
+                ("password", threshold_service::demo::PASSWORD),
+            ],
+        )
+        .await;
+        app.advance(jiff::SignedDuration::from_secs(31));
+        c.post_form("/signin/code", &[("code", &app.totp(&coord.totp_secret))])
+            .await;
+        let (_, page) = c.get_text("/schedule").await;
+        assert!(
+            page.contains("Thursdays are &#60;b&#62;better&#60;/b&#62;."),
+            "{page}"
+        );
+        let id: String = rows(&app, "select id from appointment_change_requests", vec![]).await[0]
+            .get(0)
+            .unwrap();
+        let res = c
+            .post_form(&format!("/schedule/change-requests/{id}/handled"), &[])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            app.count("select count(*) from appointment_change_requests where handled_at is null")
+                .await,
+            0
+        );
+    }
+);

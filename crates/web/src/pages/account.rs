@@ -23,6 +23,10 @@ struct AccountPage {
     roles: String,
     recovery_left: i64,
     tokens: Vec<TokenRow>,
+    /// When the active calendar feed was created, if there is one.
+    feed_since: Option<jiff::Timestamp>,
+    /// A feed's URL, on the page that answers its creation only.
+    new_feed_url: Option<String>,
     errors: Errors,
 }
 
@@ -39,8 +43,21 @@ async fn render(
     status: StatusCode,
     errors: Errors,
 ) -> AppResult {
+    render_page(st, ctx, p, status, errors, None).await
+}
+
+/// The account page, with a new calendar feed's URL when one was just created.
+pub(crate) async fn render_page(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &threshold_service::Principal,
+    status: StatusCode,
+    errors: Errors,
+    new_feed_url: Option<String>,
+) -> AppResult {
     let (user, recovery_left) = st.services.my_account(p).await?;
     let tokens = st.services.my_tokens(p).await?;
+    let feed_since = st.services.my_feed_status(p).await?;
     Ok(page_with(
         status,
         &AccountPage {
@@ -54,6 +71,8 @@ async fn render(
             user,
             recovery_left,
             tokens,
+            feed_since,
+            new_feed_url,
             errors,
         },
     ))

@@ -19,6 +19,8 @@ struct PortalPage {
     tasks: Vec<threshold_service::questionnaires::Task>,
     care: threshold_service::consents::MyCare,
     appointments: Vec<threshold_store::schedule::AppointmentRow>,
+    /// When the client's calendar feed was created, if they have one.
+    feed_since: Option<jiff::Timestamp>,
 }
 
 impl PortalPage {
@@ -55,8 +57,10 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
         None => Default::default(),
     };
     let appointments = st.services.my_appointments(&p).await?;
+    let feed_since = st.services.my_feed_status(&p).await?;
     Ok(page(&PortalPage {
         appointments,
+        feed_since,
         care,
         chrome: ctx.chrome("Your portal"),
         name: h.client.name,
@@ -64,4 +68,29 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
         stage: h.stage,
         tasks: h.tasks,
     }))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ChangeFields {
+    note: String,
+}
+
+/// The client asks to change one of their appointments.
+pub async fn request_change(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    crate::extract::Form(f): crate::extract::Form<ChangeFields>,
+) -> AppResult {
+    match st.services.request_change(&p, &id, &f.note).await {
+        Ok(()) => Ok(crate::views::see_other("/portal?done=change-requested")),
+        Err(threshold_service::Error::Invalid(inv)) => {
+            Err(crate::error::AppError::bad_request(inv.0.first().map_or(
+                "Write what you would like to change.".to_owned(),
+                |e| e.message.clone(),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -46,6 +46,7 @@ struct SchedulePage {
     slots: Option<Vec<SlotView>>,
     errors: Errors,
     kinds: [threshold_domain::schedule::AppointmentKind; 8],
+    changes: Vec<threshold_service::schedule::ChangeRequest>,
 }
 
 impl SchedulePage {
@@ -82,6 +83,7 @@ async fn render(
 ) -> AppResult {
     let View { params, f, slots } = v;
     let choices = st.services.schedule_choices(p).await?;
+    let changes = st.services.change_requests(p).await?;
     let location = match params.location.parse::<LocationId>() {
         Ok(l) => Some(l),
         Err(_) => choices.locations.first().map(|l| l.id),
@@ -124,6 +126,7 @@ async fn render(
             slots,
             errors,
             kinds: threshold_domain::schedule::AppointmentKind::ALL,
+            changes,
         },
     ))
 }
@@ -363,4 +366,56 @@ fn clean_location(raw: &str) -> String {
         .parse::<LocationId>()
         .map(|l| l.to_string())
         .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "my_day.html")]
+struct MyDay {
+    chrome: Chrome,
+    day: String,
+    items: Vec<threshold_service::schedule::DayItem>,
+}
+
+impl MyDay {
+    fn hm(&self, t: &jiff::Timestamp) -> String {
+        t.to_zoned_datetime(self.chrome.tz.clone())
+            .strftime("%H:%M")
+            .to_string()
+    }
+    fn kind_label(&self, k: &str) -> &'static str {
+        k.parse::<threshold_domain::schedule::AppointmentKind>()
+            .map_or("Appointment", |k| k.label())
+    }
+}
+
+/// A staff member's own appointments on one day, with what is still missing.
+pub async fn my_day(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Query(params): Query<DayParams>,
+) -> AppResult {
+    let day = match params.day.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<jiff::civil::Date>()
+                .map_err(|_| AppError::bad_request("The day must be a date like 2026-12-01."))?,
+        ),
+    };
+    let (day, items) = st.services.my_day(&p, day).await?;
+    Ok(crate::views::page(&MyDay {
+        chrome: ctx.chrome("My day"),
+        day: day.to_string(),
+        items,
+    }))
+}
+
+/// Marks a client's change request handled.
+pub async fn handle_change(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> AppResult {
+    st.services.handle_change(&p, &id).await?;
+    Ok(see_other("/schedule?done=saved"))
 }

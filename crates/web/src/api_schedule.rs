@@ -1,0 +1,248 @@
+//! `/api/v1` for scheduling: the slot finder, booking, cancellation and no-shows,
+//! and the signed-in client's appointments. Same permissions as the pages.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use threshold_service::schedule::{BookingForm, SlotSearch};
+use threshold_store::schedule::AppointmentRow;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::error::{AppResult, ErrorInfo};
+use crate::extract::{ApiJson, Signed};
+use crate::state::AppState;
+
+fn rfc3339(t: &jiff::Timestamp) -> String {
+    format!("{t:.3}")
+}
+
+/// A slot-finder query.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SlotQueryBody {
+    /// `consultation`, `intake-assessment`, `preparation`, `medicine-session`, `group-medicine-session`, `integration`, `integration-circle`, `follow-up`.
+    #[schema(required = true)]
+    pub kind: String,
+    /// A location's id.
+    #[schema(required = true)]
+    pub location: String,
+    /// The client's id (every kind but integration circles).
+    pub client: Option<String>,
+    /// `YYYY-MM-DD` in the location's zone; default today.
+    pub from: Option<String>,
+    /// 1–62, default 14.
+    pub days: Option<u16>,
+    /// 1–50, default 10.
+    pub limit: Option<u16>,
+    pub video: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SlotBody {
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+    pub clinicians: Vec<String>,
+    pub clinician_names: Vec<String>,
+    pub room: Option<String>,
+    pub room_name: Option<String>,
+    pub partner: Option<String>,
+    pub partner_name: Option<String>,
+}
+
+/// The earliest times when everyone and everything needed is free.
+#[utoipa::path(
+    post,
+    path = "/api/v1/schedule/slots",
+    tag = "schedule",
+    request_body = SlotQueryBody,
+    responses(
+        (status = 200, description = "Earliest first", body = [SlotBody]),
+        (status = 403, description = "The caller may not schedule", body = ErrorInfo),
+        (status = 409, description = "The client is not ready for medicine sessions (the message names what is missing)", body = ErrorInfo),
+        (status = 422, description = "Validation failed", body = ErrorInfo),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn slots(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    ApiJson(b): ApiJson<SlotQueryBody>,
+) -> AppResult {
+    let search = SlotSearch {
+        kind: b.kind,
+        location: b.location,
+        client: b.client.unwrap_or_default(),
+        from: b.from.unwrap_or_default(),
+        days: b.days.map(|d| d.to_string()).unwrap_or_default(),
+        limit: b.limit.map(|d| d.to_string()).unwrap_or_default(),
+        video: b.video,
+    };
+    let found = st.services.find_times(&p, &search).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|v| SlotBody {
+                start: rfc3339(&v.slot.start),
+                end: rfc3339(&v.slot.end),
+                clinicians: v.slot.clinicians,
+                clinician_names: v.clinician_names,
+                room: v.slot.room,
+                room_name: v.room_name,
+                partner: v.slot.partner,
+                partner_name: v.partner_name,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+/// A booking of an offered slot.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct BookingBody {
+    #[schema(required = true)]
+    pub kind: String,
+    #[schema(required = true)]
+    pub location: String,
+    pub client: Option<String>,
+    /// The slot's start, RFC 3339.
+    #[schema(required = true)]
+    pub start: String,
+    #[schema(required = true)]
+    pub clinicians: Vec<String>,
+    pub room: Option<String>,
+    pub partner: Option<String>,
+    pub video: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Booked {
+    pub id: String,
+}
+
+/// Books a slot. Every rule is checked again; two requests racing for one slot
+/// make exactly one appointment (the other gets 409).
+#[utoipa::path(
+    post,
+    path = "/api/v1/appointments",
+    tag = "schedule",
+    request_body = BookingBody,
+    responses(
+        (status = 201, description = "Booked", body = Booked),
+        (status = 403, description = "The caller may not schedule", body = ErrorInfo),
+        (status = 404, description = "No such client", body = ErrorInfo),
+        (status = 409, description = "Taken, or a rule refuses it (the message says which)", body = ErrorInfo),
+        (status = 422, description = "Validation failed", body = ErrorInfo),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn book(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    ApiJson(b): ApiJson<BookingBody>,
+) -> AppResult {
+    let id = st
+        .services
+        .book(
+            &p,
+            &BookingForm {
+                kind: b.kind,
+                location: b.location,
+                client: b.client.unwrap_or_default(),
+                start: b.start,
+                clinicians: b.clinicians,
+                room: b.room.unwrap_or_default(),
+                partner: b.partner.unwrap_or_default(),
+                video: b.video,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(Booked { id })).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CloseBody {
+    /// `cancelled` or `no-show`.
+    #[schema(required = true)]
+    pub status: String,
+    /// Required to cancel. Stored encrypted.
+    pub reason: Option<String>,
+}
+
+/// Cancels an appointment (with a reason) or records a no-show.
+#[utoipa::path(
+    post,
+    path = "/api/v1/appointments/{id}/close",
+    tag = "schedule",
+    params(("id" = String, Path, description = "The appointment's id")),
+    request_body = CloseBody,
+    responses(
+        (status = 204, description = "Done"),
+        (status = 404, description = "No such appointment", body = ErrorInfo),
+        (status = 409, description = "Not booked any more", body = ErrorInfo),
+        (status = 422, description = "Validation failed", body = ErrorInfo),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn close(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CloseBody>,
+) -> AppResult {
+    st.services
+        .close_appointment(&p, &id, &b.status, b.reason.as_deref().unwrap_or(""))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentBody {
+    pub id: String,
+    pub kind: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub video: bool,
+    pub room_name: Option<String>,
+    pub status: String,
+}
+
+fn body(a: AppointmentRow) -> AppointmentBody {
+    AppointmentBody {
+        starts_at: rfc3339(&a.starts_at),
+        ends_at: rfc3339(&a.ends_at),
+        id: a.id,
+        kind: a.kind,
+        video: a.video,
+        room_name: a.room_name,
+        status: a.status,
+    }
+}
+
+/// The signed-in client's upcoming appointments.
+#[utoipa::path(
+    get,
+    path = "/api/v1/portal/appointments",
+    tag = "schedule",
+    responses(
+        (status = 200, description = "Soonest first", body = [AppointmentBody]),
+        (status = 403, description = "Not a client", body = ErrorInfo),
+    ),
+    security(())
+)]
+pub async fn my_appointments(State(st): State<AppState>, Signed(p): Signed) -> AppResult {
+    let list = st.services.my_appointments(&p).await?;
+    Ok(Json(list.into_iter().map(body).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(slots, book, close, my_appointments),
+    components(schemas(SlotQueryBody, SlotBody, BookingBody, Booked, CloseBody, AppointmentBody)),
+    tags((name = "schedule", description = "The slot finder, booking, cancellation and the client's appointments"))
+)]
+pub struct ScheduleApi;
