@@ -739,6 +739,8 @@ async fn capture_screens() {
         ("queue", "/inquiries".to_owned()),
         ("inquiry", format!("/inquiries/{inquiry}")),
         ("users", "/admin/users".to_owned()),
+        ("schedule", "/schedule".to_owned()),
+        ("availability", "/schedule/availability".to_owned()),
         ("settings", "/admin/settings".to_owned()),
         (
             "consent-docs",

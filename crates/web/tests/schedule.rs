@@ -250,6 +250,7 @@ app_test!(
             dayview.contains("Ada Lovelace") && dayview.contains("08:00–09:00"),
             "{dayview}"
         );
+        assert!(dayview.contains("Next day"), "{dayview}");
         // The same offer again is taken.
         let res = k.coord.post_form("/schedule/book", &pairs(&offer)).await;
         assert_eq!(res.status(), 409);

@@ -64,6 +64,13 @@ impl SchedulePage {
         k.parse::<threshold_domain::schedule::AppointmentKind>()
             .map_or("Appointment", |k| k.label())
     }
+    /// The day before or after the one shown (`YYYY-MM-DD`), for paging.
+    fn day_from(&self, days: i64) -> String {
+        self.day
+            .parse::<jiff::civil::Date>()
+            .map(|d| d.saturating_add(jiff::Span::new().days(days)).to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// What the page shows besides the day: the finder's fields and its results.
