@@ -232,7 +232,8 @@ impl Services {
         let end = day_start(from.saturating_add(jiff::Span::new().days(days)), &tz)?;
         let window = Interval::new(start.max(now), end)
             .ok_or_else(|| Invalid::field("from", "There is no time left in that window."))?;
-        if kind.defaults().video_allowed || !s.video {
+        let video_ok = self.video_allowed_for(kind).await?;
+        if video_ok || !s.video {
             Ok(Plan {
                 kind,
                 location,
@@ -240,7 +241,7 @@ impl Services {
                 client,
                 window,
                 limit,
-                video: s.video && kind.defaults().video_allowed,
+                video: s.video && video_ok,
             })
         } else {
             Err(Invalid::field("video", "This type of appointment is not held by video.").into())
@@ -513,7 +514,7 @@ impl Services {
             client,
             window,
             limit: 1,
-            video: b.video && kind.defaults().video_allowed,
+            video: b.video && self.video_allowed_for(kind).await?,
         };
         if let Some(c) = client {
             let exists = self
@@ -1279,5 +1280,117 @@ impl Services {
                 Ok(())
             })
             .await
+    }
+}
+
+/// An appointment type's length and video permission as in force.
+#[derive(Debug, Clone)]
+pub struct KindSetting {
+    pub kind: AppointmentKind,
+    pub minutes: u16,
+    pub video_allowed: bool,
+    /// Whether this kind may ever be held by video (never a medicine session or
+    /// the assessment, which takes blood pressure).
+    pub video_possible: bool,
+    /// Whether the clinic changed it from the default.
+    pub changed: bool,
+}
+
+/// Lengths an administrator may set, minutes.
+pub const KIND_MINUTES: std::ops::RangeInclusive<u16> = 15..=480;
+
+fn video_possible(kind: AppointmentKind) -> bool {
+    !kind.is_medicine() && kind != AppointmentKind::IntakeAssessment
+}
+
+impl Services {
+    /// Every appointment type with its length and video permission.
+    pub async fn kind_settings(&self) -> Result<Vec<KindSetting>> {
+        let stored = self
+            .db
+            .read(threshold_store::schedule::type_settings)
+            .await?;
+        Ok(AppointmentKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let row = stored.iter().find(|(k, _, _)| k == kind.as_str());
+                let d = kind.defaults();
+                KindSetting {
+                    kind,
+                    minutes: row
+                        .and_then(|(_, m, _)| u16::try_from(*m).ok())
+                        .unwrap_or(d.minutes),
+                    video_allowed: row.map_or(d.video_allowed, |(_, _, v)| *v)
+                        && video_possible(kind),
+                    video_possible: video_possible(kind),
+                    changed: row.is_some(),
+                }
+            })
+            .collect())
+    }
+
+    /// Sets an appointment type's length and whether it may be held by video.
+    pub async fn set_kind_setting(
+        &self,
+        p: &Principal,
+        kind: &str,
+        minutes: &str,
+        video: bool,
+    ) -> Result<()> {
+        self.require(p, Permission::ManageClinic).await?;
+        let kind = parse_kind(kind)?;
+        let minutes = match minutes.trim().parse::<u16>() {
+            Ok(m) if KIND_MINUTES.contains(&m) && m % 5 == 0 => m,
+            _ => {
+                return Err(Invalid::field(
+                    "minutes",
+                    format!(
+                        "Enter the length in minutes, a multiple of 5 from {} to {}.",
+                        KIND_MINUTES.start(),
+                        KIND_MINUTES.end()
+                    ),
+                )
+                .into());
+            }
+        };
+        if video && !video_possible(kind) {
+            return Err(Invalid::field(
+                "video",
+                format!("{} is never held by video.", kind.label()),
+            )
+            .into());
+        }
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                threshold_store::schedule::set_type(
+                    c,
+                    kind.as_str(),
+                    i64::from(minutes),
+                    video,
+                    p.user_id,
+                    now,
+                )?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::SettingsChanged)
+                        .subject("appointment-type", kind.as_str())
+                        .detail(format!("{minutes} minutes, video {video}")),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Whether this kind may be held by video now.
+    async fn video_allowed_for(&self, kind: AppointmentKind) -> Result<bool> {
+        Ok(self
+            .kind_settings()
+            .await?
+            .into_iter()
+            .any(|k| k.kind == kind && k.video_allowed))
     }
 }

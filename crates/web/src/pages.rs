@@ -6,6 +6,7 @@ pub mod admin_audit;
 pub mod admin_clinic;
 pub mod admin_locations;
 pub mod admin_mail;
+pub mod admin_types;
 pub mod admin_users;
 pub mod alerts;
 pub mod availability;

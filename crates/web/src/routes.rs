@@ -19,9 +19,9 @@ use threshold_service::audit::Entry;
 use crate::error::{AppError, ErrorInfo};
 use crate::pages::admin_clinic;
 use crate::pages::{
-    account, admin_audit, admin_locations, admin_mail, admin_users, alerts, availability, calendar,
-    care, clients, consents, inquiries, intake, portal, public, questionnaires, schedule, signin,
-    staff,
+    account, admin_audit, admin_locations, admin_mail, admin_types, admin_users, alerts,
+    availability, calendar, care, clients, consents, inquiries, intake, portal, public,
+    questionnaires, schedule, signin, staff,
 };
 use crate::session::Auth;
 use crate::state::AppState;
@@ -484,6 +484,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/schedule",
             Perm(ManageSchedule),
             get(schedule::show),
+        ),
+        r(
+            g.clone(),
+            "/admin/appointment-types",
+            Perm(ManageClinic),
+            get(admin_types::show),
+        ),
+        r(
+            p.clone(),
+            "/admin/appointment-types",
+            Perm(ManageClinic),
+            post(admin_types::save),
         ),
         r(
             p.clone(),

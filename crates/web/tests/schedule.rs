@@ -856,3 +856,70 @@ app_test!(
         );
     }
 );
+
+app_test!(
+    async fn administrators_set_each_types_length_and_video_and_the_finder_follows(app: TestApp) {
+        let k = clinic(&app).await;
+        let cl = client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let (_, admin) = app.signed_in_as(&[Role::Administrator]).await;
+        let (status, page) = admin.get_text("/admin/appointment-types").await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("Medicine session") && page.contains("value=\"180\""),
+            "{page}"
+        );
+        for (minutes, video, field) in [
+            ("7", "", "minutes"),
+            ("600", "", "minutes"),
+            ("90", "yes", ""),
+        ] {
+            let res = admin
+                .post_form(
+                    "/admin/appointment-types",
+                    &[
+                        ("kind", "preparation"),
+                        ("minutes", minutes),
+                        ("video", video),
+                    ],
+                )
+                .await;
+            if field.is_empty() {
+                assert_eq!(res.status(), 303);
+            } else {
+                assert_eq!(res.status(), 422, "{minutes}");
+                assert!(
+                    res.text()
+                        .await
+                        .unwrap()
+                        .contains(&format!("href=\"#{field}\""))
+                );
+            }
+        }
+        let res = admin
+            .post_form(
+                "/admin/appointment-types",
+                &[
+                    ("kind", "medicine-session"),
+                    ("minutes", "180"),
+                    ("video", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422, "a medicine session is never by video");
+        assert_eq!(k.coord.get("/admin/appointment-types").await.status(), 403);
+        assert_eq!(app.count("select count(*) from appointment_types").await, 1);
+        // The finder now offers 90-minute preparation sessions.
+        let (_, html) = find(
+            &k.coord,
+            &[
+                ("kind", "preparation"),
+                ("location", &k.location),
+                ("client", &cl),
+                ("from", &tomorrow(&app)),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        assert!(html.contains("08:00–09:30"), "{html}");
+    }
+);
