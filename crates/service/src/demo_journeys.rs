@@ -170,6 +170,7 @@ impl Services {
                     days: "14".into(),
                     limit: "1".into(),
                     video: false,
+                    inquiry: String::new(),
                 },
             )
             .await?;
@@ -185,6 +186,7 @@ impl Services {
                     room: o.slot.room.clone().unwrap_or_default(),
                     partner: o.slot.partner.clone().unwrap_or_default(),
                     video: false,
+                    inquiry: String::new(),
                 },
             )
             .await?;

@@ -43,6 +43,8 @@ pub struct SlotSearch {
     pub days: String,
     pub limit: String,
     pub video: bool,
+    /// Consultations: the inquiry, before the person is a client.
+    pub inquiry: String,
 }
 
 /// A booking as typed (what the slot finder offered).
@@ -57,6 +59,8 @@ pub struct BookingForm {
     pub room: String,
     pub partner: String,
     pub video: bool,
+    /// Consultations: the inquiry, before the person is a client.
+    pub inquiry: String,
 }
 
 /// A weekly availability rule as typed: local times at a location.
@@ -83,6 +87,15 @@ pub struct ExceptionForm {
     pub to: String,
 }
 
+/// A checked search's choices.
+struct Checked {
+    kind: AppointmentKind,
+    location: LocationId,
+    client: Option<ClientId>,
+    inquiry: Option<threshold_domain::ids::InquiryId>,
+    limit: usize,
+}
+
 /// A found slot with names for people.
 #[derive(Debug, Clone)]
 pub struct SlotView {
@@ -98,6 +111,7 @@ struct Plan {
     location: LocationId,
     tz: TimeZone,
     client: Option<ClientId>,
+    inquiry: Option<threshold_domain::ids::InquiryId>,
     window: Interval,
     limit: usize,
     video: bool,
@@ -153,10 +167,7 @@ impl Services {
         TimeZone::get(&row.time_zone).map_err(|e| Error::Internal(format!("zone: {e}")))
     }
 
-    fn check_search(
-        &self,
-        s: &SlotSearch,
-    ) -> Result<(AppointmentKind, LocationId, Option<ClientId>, usize), Invalid> {
+    fn check_search(&self, s: &SlotSearch) -> Result<Checked, Invalid> {
         let mut e = Invalid::new();
         let kind = e.check(parse_kind(&s.kind));
         let location = match s.location.trim().parse::<LocationId>() {
@@ -176,8 +187,19 @@ impl Services {
                 }
             },
         };
+        let inquiry = match s.inquiry.trim() {
+            "" => None,
+            raw => match raw.parse::<threshold_domain::ids::InquiryId>() {
+                Ok(i) if kind == Some(AppointmentKind::Consultation) => Some(i),
+                _ => {
+                    e.push("inquiry", "Only a consultation is booked for an inquiry.");
+                    None
+                }
+            },
+        };
         if let Some(k) = kind
             && client.is_none()
+            && inquiry.is_none()
             && !matches!(k, AppointmentKind::IntegrationCircle)
         {
             e.push("client", "Choose the client this appointment is for.");
@@ -193,13 +215,26 @@ impl Services {
             },
         };
         match (kind, location) {
-            (Some(k), Some(l)) if e.is_empty() => Ok((k, l, client, limit)),
+            (Some(k), Some(l)) if e.is_empty() => Ok(Checked {
+                kind: k,
+                location: l,
+                client,
+                inquiry,
+                limit,
+            }),
             _ => Err(e),
         }
     }
 
     async fn plan_search(&self, s: &SlotSearch) -> Result<Plan> {
-        let (kind, location, client, limit) = self.check_search(s)?;
+        let Checked {
+            kind,
+            location,
+            client,
+            inquiry,
+            limit,
+        } = self.check_search(s)?;
+        self.check_inquiry(inquiry).await?;
         let tz = self.location_zone(location).await?;
         let now = self.now();
         let today = now.to_zoned_datetime(tz.clone()).date();
@@ -239,6 +274,7 @@ impl Services {
                 location,
                 tz,
                 client,
+                inquiry,
                 window,
                 limit,
                 video: s.video && video_ok,
@@ -423,8 +459,22 @@ impl Services {
         let (mut resources, names) = self
             .resources_for(plan, needs.room, plan_partner.as_deref())
             .await?;
-        let client_free = match plan.client {
-            Some(client) if needs.client => {
+        let client_free = match (plan.client, plan.inquiry) {
+            (None, Some(inquiry)) => {
+                let (from, to) = (plan.window.start, plan.window.end);
+                let busy = self
+                    .db
+                    .read(move |c| threshold_store::schedule::busy(c, from, to))
+                    .await?;
+                let key = format!("inquiry:{inquiry}");
+                let blocked: Vec<Interval> = busy
+                    .iter()
+                    .filter(|(k, _, _)| *k == key)
+                    .filter_map(|(_, s, e)| Interval::new(*s, *e))
+                    .collect();
+                Some(subtract(&[plan.window], &blocked))
+            }
+            (Some(client), _) if needs.client => {
                 let (from, to) = (plan.window.start, plan.window.end);
                 let (busy, sessions, settings) = self
                     .db
@@ -501,9 +551,17 @@ impl Services {
             location: b.location.clone(),
             client: b.client.clone(),
             video: b.video,
+            inquiry: b.inquiry.clone(),
             ..SlotSearch::default()
         };
-        let (kind, location, client, _) = self.check_search(&search)?;
+        let Checked {
+            kind,
+            location,
+            client,
+            inquiry,
+            ..
+        } = self.check_search(&search)?;
+        self.check_inquiry(inquiry).await?;
         let tz = self.location_zone(location).await?;
         let window = Interval::new(start, end)
             .ok_or_else(|| Invalid::field("start", "Choose one of the offered times."))?;
@@ -512,6 +570,7 @@ impl Services {
             location,
             tz,
             client,
+            inquiry,
             window,
             limit: 1,
             video: b.video && self.video_allowed_for(kind).await?,
@@ -572,6 +631,9 @@ impl Services {
         if let Some(c) = client {
             resources.push(format!("client:{c}"));
         }
+        if let Some(i) = inquiry {
+            resources.push(format!("inquiry:{i}"));
+        }
         let row = AppointmentRow {
             id: id.clone(),
             kind: kind.as_str().to_owned(),
@@ -582,6 +644,8 @@ impl Services {
             partner_name: None,
             client_id: client,
             client_name: None,
+            inquiry_id: inquiry.map(|i| i.to_string()),
+            inquiry_name: None,
             journey_id: journey,
             starts_at: slot.start,
             ends_at: slot.end,
@@ -591,6 +655,7 @@ impl Services {
             people,
         };
         let now = self.now();
+        let p2 = p.clone();
         let p = p.clone();
         let medicine = matches!(
             kind,
@@ -639,7 +704,71 @@ impl Services {
                 Ok(())
             })
             .await?;
+        if let Some(i) = inquiry {
+            self.after_consultation_booked(&p2, i, slot.start, &plan.tz)
+                .await?;
+        }
         Ok(id)
+    }
+
+    /// Marks the inquiry "consultation booked" and tells the person when.
+    async fn after_consultation_booked(
+        &self,
+        p: &Principal,
+        inquiry: threshold_domain::ids::InquiryId,
+        start: Timestamp,
+        tz: &TimeZone,
+    ) -> Result<()> {
+        match self
+            .change_inquiry_status(p, inquiry, "consultation-booked", "")
+            .await
+        {
+            Ok(()) | Err(Error::Conflict(_) | Error::Invalid(_)) => {}
+            Err(e) => return Err(e),
+        }
+        let row = self
+            .db
+            .read(move |c| threshold_store::inquiries::get(c, inquiry))
+            .await?
+            .ok_or(Error::NotFound)?;
+        let when = start
+            .to_zoned_datetime(tz.clone())
+            .strftime("%A %e %B at %H:%M %Z")
+            .to_string();
+        let clinic = self.settings.clinic_name.clone();
+        let mail = crate::mail::Outgoing {
+            kind: "consultation-booked",
+            to: row.email.clone(),
+            subject: format!("Your consultation with {clinic}: {when}"),
+            body: format!(
+                "Hello {},\n\nYour free consultation with {clinic} is booked for {when}. We will call or meet you as agreed; if the time does not suit you, reply to this email.\n",
+                row.name
+            ),
+        };
+        let now = self.now();
+        self.db
+            .write(move |c| crate::mail::queue_in(c, &mail, now).map(|_| ()))
+            .await?;
+        self.mail_wake.notify_one();
+        Ok(())
+    }
+
+    /// A consultation's inquiry must exist and still be open.
+    async fn check_inquiry(&self, inquiry: Option<threshold_domain::ids::InquiryId>) -> Result<()> {
+        let Some(i) = inquiry else {
+            return Ok(());
+        };
+        let row = self
+            .db
+            .read(move |c| threshold_store::inquiries::get(c, i))
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !row.status.is_open() {
+            return Err(
+                Invalid::field("inquiry", "This inquiry is closed or already converted.").into(),
+            );
+        }
+        Ok(())
     }
 
     /// No more medicine sessions than the plan's series without an extension.

@@ -59,6 +59,11 @@ const SQLITE: &[Migration] = &[
         name: "change requests",
         sql: include_str!("../migrations/sqlite/0008_change_requests.sql"),
     },
+    Migration {
+        version: 9,
+        name: "consultation bookings",
+        sql: include_str!("../migrations/sqlite/0009_consultation_bookings.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -101,6 +106,11 @@ const POSTGRES: &[Migration] = &[
         version: 8,
         name: "change requests",
         sql: include_str!("../migrations/postgres/0008_change_requests.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "consultation bookings",
+        sql: include_str!("../migrations/postgres/0009_consultation_bookings.sql"),
     },
 ];
 

@@ -228,6 +228,9 @@ pub struct AppointmentRow {
     pub partner_name: Option<String>,
     pub client_id: Option<ClientId>,
     pub client_name: Option<String>,
+    /// A consultation's inquiry (before the person is a client).
+    pub inquiry_id: Option<String>,
+    pub inquiry_name: Option<String>,
     pub journey_id: Option<JourneyId>,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
@@ -250,8 +253,8 @@ pub fn insert_appointment(
 ) -> Result<()> {
     c.execute(
         "insert into appointments (id, kind, location_id, room_id, partner_id, client_id, journey_id,
-           starts_at, ends_at, video, status, created_by, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $12)",
+           starts_at, ends_at, video, status, created_by, created_at, updated_at, inquiry_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $12, $13)",
         params![
             a.id.as_str(),
             a.kind.as_str(),
@@ -264,7 +267,8 @@ pub fn insert_appointment(
             a.ends_at,
             a.video,
             by,
-            now
+            now,
+            a.inquiry_id.clone()
         ],
     )?;
     for (user, _, role) in &a.people {
@@ -332,11 +336,12 @@ pub fn set_status(
 }
 
 const APPT_SELECT: &str = "select a.id, a.kind, a.location_id, a.room_id, r.name, a.partner_id, o.name, a.client_id, cl.name,
-        a.journey_id, a.starts_at, a.ends_at, a.video, a.status, a.status_reason_enc
+        a.journey_id, a.starts_at, a.ends_at, a.video, a.status, a.status_reason_enc, a.inquiry_id, i.name
      from appointments a
      left join rooms r on r.id = a.room_id
      left join partner_organisations o on o.id = a.partner_id
-     left join clients cl on cl.id = a.client_id";
+     left join clients cl on cl.id = a.client_id
+     left join inquiries i on i.id = a.inquiry_id";
 
 fn appointments_from(c: &mut dyn Conn, rows: Vec<Row>) -> Result<Vec<AppointmentRow>> {
     let mut out = Vec::with_capacity(rows.len());
@@ -367,6 +372,8 @@ fn appointments_from(c: &mut dyn Conn, rows: Vec<Row>) -> Result<Vec<Appointment
             video: r.get(12)?,
             status: r.take(13)?,
             status_reason_enc: r.take(14)?,
+            inquiry_id: r.take(15)?,
+            inquiry_name: r.take(16)?,
             people,
         });
     }
@@ -446,7 +453,10 @@ pub fn busy(
            where a.status = 'booked' and a.partner_id is not null and a.ends_at > $1 and a.starts_at < $2
          union all
          select 'client:' || a.client_id, a.starts_at, a.ends_at from appointments a
-           where a.status = 'booked' and a.client_id is not null and a.ends_at > $1 and a.starts_at < $2",
+           where a.status = 'booked' and a.client_id is not null and a.ends_at > $1 and a.starts_at < $2
+         union all
+         select 'inquiry:' || a.inquiry_id, a.starts_at, a.ends_at from appointments a
+           where a.status = 'booked' and a.inquiry_id is not null and a.ends_at > $1 and a.starts_at < $2",
         params![from, to],
     )?;
     rows.into_iter()

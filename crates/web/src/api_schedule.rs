@@ -37,6 +37,8 @@ pub struct SlotQueryBody {
     /// 1–50, default 10.
     pub limit: Option<u16>,
     pub video: bool,
+    /// Consultations only: the inquiry, instead of a client.
+    pub inquiry: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -79,6 +81,7 @@ pub async fn slots(
         days: b.days.map(|d| d.to_string()).unwrap_or_default(),
         limit: b.limit.map(|d| d.to_string()).unwrap_or_default(),
         video: b.video,
+        inquiry: b.inquiry.unwrap_or_default(),
     };
     let found = st.services.find_times(&p, &search).await?;
     Ok(Json(
@@ -116,6 +119,8 @@ pub struct BookingBody {
     pub room: Option<String>,
     pub partner: Option<String>,
     pub video: bool,
+    /// Consultations only: the inquiry, instead of a client.
+    pub inquiry: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,6 +162,7 @@ pub async fn book(
                 room: b.room.unwrap_or_default(),
                 partner: b.partner.unwrap_or_default(),
                 video: b.video,
+                inquiry: b.inquiry.unwrap_or_default(),
             },
         )
         .await?;

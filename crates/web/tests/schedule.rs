@@ -923,3 +923,103 @@ app_test!(
         assert!(html.contains("08:00–09:30"), "{html}");
     }
 );
+
+app_test!(
+    async fn a_consultation_is_booked_for_an_inquiry_before_the_person_is_a_client(app: TestApp) {
+        let k = clinic(&app).await;
+        let res = app
+            .client()
+            .post_form(
+                "/consultation",
+                &[
+                    ("name", "Katherine Johnson"),
+                    ("email", "katherine@example.org"),
+                    ("preferred_contact", "email"),
+                    ("reason", "Low mood."),
+                    ("consent_to_contact", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let inquiry: String = rows(&app, "select id from inquiries", vec![]).await[0]
+            .get(0)
+            .unwrap();
+        let (_, page) = k.coord.get_text(&format!("/inquiries/{inquiry}")).await;
+        assert!(
+            page.contains(&format!("/schedule?inquiry={inquiry}")),
+            "{page}"
+        );
+        let (status, page) = k
+            .coord
+            .get_text(&format!(
+                "/schedule?inquiry={inquiry}&location={}",
+                k.location
+            ))
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains(&format!("name=\"inquiry\" value=\"{inquiry}\"")),
+            "{page}"
+        );
+        // Only consultations are booked for an inquiry.
+        let (status, _) = find(
+            &k.coord,
+            &[
+                ("kind", "preparation"),
+                ("location", &k.location),
+                ("inquiry", &inquiry),
+                ("from", &tomorrow(&app)),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        let (status, html) = find(
+            &k.coord,
+            &[
+                ("kind", "consultation"),
+                ("location", &k.location),
+                ("inquiry", &inquiry),
+                ("from", &tomorrow(&app)),
+                ("days", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        let offer = first_offer(&html);
+        let res = k.coord.post_form("/schedule/book", &pairs(&offer)).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let a = rows(
+            &app,
+            "select inquiry_id, client_id from appointments",
+            vec![],
+        )
+        .await;
+        assert_eq!(a[0].get::<String>(0).unwrap(), inquiry);
+        assert_eq!(a[0].get::<Option<String>>(1).unwrap(), None);
+        let status: String = rows(&app, "select status from inquiries", vec![]).await[0]
+            .get(0)
+            .unwrap();
+        assert_eq!(status, "consultation-booked");
+        let mail = app.last_mail_to("katherine@example.org").await.unwrap();
+        assert_eq!(mail.kind, "consultation-booked");
+        assert!(mail.body_text.contains("08:00"), "{}", mail.body_text);
+        let (_, dayview) = k
+            .coord
+            .get_text(&format!(
+                "/schedule?location={}&day={}",
+                k.location,
+                tomorrow(&app)
+            ))
+            .await;
+        assert!(
+            dayview.contains("Katherine Johnson") && dayview.contains("(inquiry)"),
+            "{dayview}"
+        );
+    }
+);

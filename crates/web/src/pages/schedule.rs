@@ -20,6 +20,8 @@ use crate::views::{Chrome, Errors, PageCtx, page_with, see_other};
 pub struct DayParams {
     location: String,
     day: String,
+    /// From an inquiry's page: book its consultation.
+    inquiry: String,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -31,6 +33,7 @@ pub struct FindFields {
     from: String,
     days: String,
     video: String,
+    inquiry: String,
 }
 
 #[derive(Template)]
@@ -144,13 +147,22 @@ pub async fn show(
     Signed(p): Signed,
     Query(params): Query<DayParams>,
 ) -> AppResult {
+    let f = FindFields {
+        kind: if params.inquiry.is_empty() {
+            String::new()
+        } else {
+            "consultation".into()
+        },
+        inquiry: params.inquiry.clone(),
+        ..FindFields::default()
+    };
     render(
         &st,
         &ctx,
         &p,
         View {
             params,
-            f: FindFields::default(),
+            f,
             slots: None,
         },
         StatusCode::OK,
@@ -173,10 +185,12 @@ pub async fn find(
         days: f.days.clone(),
         limit: String::new(),
         video: !f.video.is_empty(),
+        inquiry: f.inquiry.clone(),
     };
     let params = DayParams {
         location: f.location.clone(),
         day: f.from.clone(),
+        inquiry: String::new(),
     };
     match st.services.find_times(&p, &search).await {
         Ok(slots) => {
@@ -243,6 +257,7 @@ pub struct BookFields {
     room: String,
     partner: String,
     video: String,
+    inquiry: String,
 }
 
 pub async fn book(
@@ -266,15 +281,18 @@ pub async fn book(
         room: b.room.clone(),
         partner: b.partner.clone(),
         video: !b.video.is_empty(),
+        inquiry: b.inquiry.clone(),
     };
     let params = DayParams {
         location: b.location.clone(),
         day: String::new(),
+        inquiry: String::new(),
     };
     let f = FindFields {
         kind: b.kind.clone(),
         location: b.location.clone(),
         client: b.client.clone(),
+        inquiry: b.inquiry.clone(),
         ..FindFields::default()
     };
     match st.services.book(&p, &form).await {
@@ -342,6 +360,7 @@ pub async fn close(
     let params = DayParams {
         location: f.location.clone(),
         day: String::new(),
+        inquiry: String::new(),
     };
     crate::views::after_action(
         r,
