@@ -1069,7 +1069,15 @@ impl Services {
                 }
                 let mut out = Vec::new();
                 for o in owners {
-                    let rules = threshold_store::schedule::rules_for(c, o.kind, &o.id)?;
+                    let mut rules = threshold_store::schedule::rules_for(c, o.kind, &o.id)?;
+                    // Monday first, then by start time.
+                    rules.sort_by_key(|r| {
+                        (
+                            threshold_domain::schedule::parse_weekday(&r.weekday)
+                                .map_or(7_i8, |d| d.to_monday_zero_offset()),
+                            r.start_time.clone(),
+                        )
+                    });
                     let ex = threshold_store::schedule::exceptions(
                         c,
                         Some((o.kind, &o.id)),

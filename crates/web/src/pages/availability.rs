@@ -26,6 +26,13 @@ impl Page {
     fn when(&self, t: &jiff::Timestamp) -> String {
         self.chrome.when(t)
     }
+    /// "Monday" for "monday".
+    fn day(&self, d: &str) -> String {
+        let mut c = d.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
     fn location_name(&self, id: &threshold_domain::ids::LocationId) -> String {
         self.book
             .locations
