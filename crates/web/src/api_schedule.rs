@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use threshold_service::schedule::{BookingForm, SlotSearch};
+use threshold_service::schedule::{BookingForm, RuleForm, SlotSearch};
 use threshold_store::schedule::AppointmentRow;
 use utoipa::{OpenApi, ToSchema};
 
@@ -245,10 +245,119 @@ pub async fn my_appointments(State(st): State<AppState>, Signed(p): Signed) -> A
     Ok(Json(list.into_iter().map(body).collect::<Vec<_>>()).into_response())
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleBody {
+    pub id: String,
+    pub location: String,
+    /// `monday` … `sunday`.
+    pub weekday: String,
+    /// `HH:MM`, local time at the location.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerBody {
+    /// `user` or `partner`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub rules: Vec<RuleBody>,
+}
+
+/// Weekly availability: a coordinator's view lists every clinician, physician
+/// and partner; anyone else sees their own.
+#[utoipa::path(
+    get,
+    path = "/api/v1/availability",
+    tag = "schedule",
+    responses(
+        (status = 200, description = "Owners with their weekly rules", body = [OwnerBody]),
+        (status = 401, description = "No valid credentials", body = ErrorInfo),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn availability(State(st): State<AppState>, Signed(p): Signed) -> AppResult {
+    let book = st.services.availability_book(&p).await?;
+    Ok(Json(
+        book.owners
+            .into_iter()
+            .map(|(o, rules, _)| OwnerBody {
+                kind: o.kind.into(),
+                id: o.id,
+                name: o.name,
+                rules: rules
+                    .into_iter()
+                    .map(|r| RuleBody {
+                        id: r.id,
+                        location: r.location_id.to_string(),
+                        weekday: r.weekday,
+                        start: r.start_time,
+                        end: r.end_time,
+                    })
+                    .collect(),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct RuleCreate {
+    /// `user` or `partner`; staff may only add their own (`user` and their id).
+    #[schema(required = true)]
+    pub owner_kind: String,
+    #[schema(required = true)]
+    pub owner_id: String,
+    #[schema(required = true)]
+    pub location: String,
+    #[schema(required = true)]
+    pub weekday: String,
+    #[schema(required = true)]
+    pub start: String,
+    #[schema(required = true)]
+    pub end: String,
+}
+
+/// Adds a weekly availability rule.
+#[utoipa::path(
+    post,
+    path = "/api/v1/availability",
+    tag = "schedule",
+    request_body = RuleCreate,
+    responses(
+        (status = 201, description = "Added"),
+        (status = 403, description = "Someone else's hours, without the schedule permission", body = ErrorInfo),
+        (status = 422, description = "Validation failed", body = ErrorInfo),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn add_availability(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    ApiJson(b): ApiJson<RuleCreate>,
+) -> AppResult {
+    st.services
+        .add_availability(
+            &p,
+            &RuleForm {
+                owner_kind: b.owner_kind,
+                owner_id: b.owner_id,
+                location: b.location,
+                weekday: b.weekday,
+                start: b.start,
+                end: b.end,
+            },
+        )
+        .await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(slots, book, close, my_appointments),
-    components(schemas(SlotQueryBody, SlotBody, BookingBody, Booked, CloseBody, AppointmentBody)),
+    paths(slots, book, close, my_appointments, availability, add_availability),
+    components(schemas(SlotQueryBody, SlotBody, BookingBody, Booked, CloseBody, AppointmentBody, RuleBody, OwnerBody, RuleCreate)),
     tags((name = "schedule", description = "The slot finder, booking, cancellation and the client's appointments"))
 )]
 pub struct ScheduleApi;

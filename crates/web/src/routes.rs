@@ -536,6 +536,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             g.clone(),
+            "/api/v1/availability",
+            Perm(StaffArea),
+            get(api_schedule::availability),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/availability",
+            Perm(StaffArea),
+            post(api_schedule::add_availability),
+        ),
+        r(
+            g.clone(),
             "/schedule/availability",
             Perm(StaffArea),
             get(availability::show),

@@ -1023,3 +1023,55 @@ app_test!(
         );
     }
 );
+
+app_test!(
+    async fn availability_through_the_api_follows_the_same_rules(app: TestApp) {
+        let k = clinic(&app).await;
+        let (me, _) = app.signed_in_as(&[Role::Clinician]).await;
+        let token = app.token(&me).await;
+        let http = reqwest::Client::new();
+        let mine = serde_json::json!({"owner_kind": "user", "owner_id": me.id.to_string(), "location": k.location, "weekday": "tuesday", "start": "09:00", "end": "12:00"});
+        let res = http
+            .post(app.url("/api/v1/availability"))
+            .bearer_auth(&token)
+            .json(&mine)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let mut theirs = mine.clone();
+        theirs["owner_id"] = serde_json::json!(k.clinician);
+        let res = http
+            .post(app.url("/api/v1/availability"))
+            .bearer_auth(&token)
+            .json(&theirs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        let mut bad = mine.clone();
+        bad["end"] = serde_json::json!("25:00");
+        let res = http
+            .post(app.url("/api/v1/availability"))
+            .bearer_auth(&token)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            res.json::<serde_json::Value>().await.unwrap()["field"],
+            "end"
+        );
+        let res = http
+            .get(app.url("/api/v1/availability"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let owners: Vec<serde_json::Value> = res.json().await.unwrap();
+        assert_eq!(owners.len(), 1, "a clinician sees only their own hours");
+        assert_eq!(owners[0]["rules"][0]["weekday"], "tuesday");
+    }
+);
