@@ -1313,7 +1313,7 @@ fn with_reauth<T>(
 }
 
 /// The plan's gate facts from its row.
-fn plan_facts(p: &PlanRow) -> Result<PlanFacts> {
+pub(crate) fn plan_facts(p: &PlanRow) -> Result<PlanFacts> {
     let items = home_items(&p.home_items);
     Ok(PlanFacts {
         location: if p.location == "in-home" {

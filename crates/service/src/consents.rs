@@ -68,13 +68,11 @@ impl Services {
         c: &mut dyn threshold_store::Conn,
         j: JourneyId,
     ) -> Result<Vec<ConsentKind>> {
-        let facts = self.gate_facts_in(c, j, jiff::civil::Date::constant(2000, 1, 1))?;
-        Ok(facts
-            .readiness
-            .plan
-            .as_ref()
-            .map(required_consents)
-            .unwrap_or_default())
+        // The consents a plan needs follow from the plan alone.
+        threshold_store::careplan::plan_get(c, j)?
+            .map(|p| crate::careplan::plan_facts(&p).map(|f| required_consents(&f)))
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     /// The client's consents and outcome for the portal (their own journey only).

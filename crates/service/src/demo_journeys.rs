@@ -105,15 +105,22 @@ impl Services {
                 Goal::ReferredOut,
             ),
         ];
+        let mut ready = None;
         for (name, email, goal) in people {
-            self.seed_one(cast, name, email, goal).await?;
+            let client = self.seed_one(cast, name, email, goal).await?;
+            if goal == Goal::Ready {
+                ready = Some(client);
+            }
         }
-        self.seed_schedule(cast).await
+        match ready {
+            Some(client) => self.seed_schedule(cast, client).await,
+            None => Ok(()),
+        }
     }
 
     /// Weekday hours for the clinician, physician and partner, and Chris Park's
     /// first medicine session booked through the slot finder.
-    async fn seed_schedule(&self, cast: &Cast) -> Result<()> {
+    async fn seed_schedule(&self, cast: &Cast, chris: ClientId) -> Result<()> {
         let coord = &cast.coordinator;
         let location = self
             .db
@@ -148,20 +155,14 @@ impl Services {
                 .await?;
             }
         }
-        let chris = self
-            .db
-            .read(|c| {
-                c.query_one("select id from clients where name = 'Chris Park'", &[])?
-                    .get::<String>(0)
-            })
-            .await?;
+
         let offers = self
             .find_times(
                 coord,
                 &crate::schedule::SlotSearch {
                     kind: "medicine-session".into(),
                     location: location.clone(),
-                    client: chris.clone(),
+                    client: chris.to_string(),
                     from: self
                         .today()
                         .await
@@ -180,7 +181,7 @@ impl Services {
                 &crate::schedule::BookingForm {
                     kind: "medicine-session".into(),
                     location,
-                    client: chris,
+                    client: chris.to_string(),
                     start: o.slot.start.to_string(),
                     clinicians: o.slot.clinicians.clone(),
                     room: o.slot.room.clone().unwrap_or_default(),
@@ -194,7 +195,7 @@ impl Services {
         Ok(())
     }
 
-    async fn seed_one(&self, cast: &Cast, name: &str, email: &str, goal: Goal) -> Result<()> {
+    async fn seed_one(&self, cast: &Cast, name: &str, email: &str, goal: Goal) -> Result<ClientId> {
         let coord = &cast.coordinator;
         let inquiry = self
             .submit_inquiry(
@@ -274,7 +275,7 @@ impl Services {
             .await?;
         }
         if goal == Goal::Assessment {
-            return Ok(());
+            return Ok(client);
         }
         self.record_assessment(
             &clin,
@@ -301,7 +302,7 @@ impl Services {
         .await?;
         self.request_review(&clin, client).await?;
         let form = match goal {
-            Goal::Assessment | Goal::Review => return Ok(()),
+            Goal::Assessment | Goal::Review => return Ok(client),
             Goal::Deferred => DecisionForm {
                 decision: "deferred".into(),
                 revisit_on: today.saturating_add(jiff::Span::new().days(90)).to_string(),
@@ -337,7 +338,7 @@ impl Services {
         };
         self.decide(&phys, client, &form, "").await?;
         if !matches!(goal, Goal::OverrideAtConsents | Goal::Ready) {
-            return Ok(());
+            return Ok(client);
         }
         self.save_plan(
             &clin,
@@ -354,7 +355,7 @@ impl Services {
         )
         .await?;
         if goal == Goal::OverrideAtConsents {
-            return Ok(());
+            return Ok(client);
         }
         self.sign_prescription(
             &phys,
@@ -388,7 +389,7 @@ impl Services {
                 "demo: {name} should be in preparation, is at {stage:?}"
             )));
         }
-        Ok(())
+        Ok(client)
     }
 
     async fn client_principal(&self, client: ClientId, name: &str) -> Result<Principal> {

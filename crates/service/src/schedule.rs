@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use threshold_domain::audit::AuditAction;
 use threshold_domain::ids::{ClientId, LocationId, UserId};
-use threshold_domain::journey::{Readiness, RouteKind, SessionFormat, SessionLocation};
+use threshold_domain::journey::{Readiness, RouteKind};
 use threshold_domain::questionnaire::PRE_SESSION_SET;
 use threshold_domain::schedule::{
     AppointmentKind, Candidate, Exception, Interval, Resources, RoomNeed, Slot, SlotQuery,
@@ -324,7 +324,6 @@ impl Services {
                 if group { "group" } else { "individual" }
             )));
         }
-        let _ = (SessionFormat::Individual, SessionLocation::InOffice);
         Ok((route, plan.location == "in-home", plan.partner_id))
     }
 
@@ -809,19 +808,14 @@ impl Services {
         if !matches!(status, "cancelled" | "no-show") {
             return Err(Invalid::field("status", "Choose cancel or no-show.").into());
         }
-        let reason = threshold_domain::text::FreeText::parse("reason", "the reason", reason, 2000)
-            .map_err(Error::from)
-            .or_else(|e| {
-                if status == "no-show" {
-                    Ok(threshold_domain::text::FreeText::parse(
-                        "reason", "x", "No-show", 20,
-                    )?)
-                } else {
-                    Err(e)
-                }
-            })?;
+        // A no-show needs no reason; a cancellation does.
+        let reason = match (status, reason.trim()) {
+            ("no-show", "") => "No-show".to_owned(),
+            _ => threshold_domain::text::FreeText::parse("reason", "the reason", reason, 2000)?
+                .into_string(),
+        };
         let enc = self.cipher.encrypt(
-            reason.as_str(),
+            &reason,
             crate::crypto::Binding {
                 table: "appointments",
                 column: "status_reason_enc",

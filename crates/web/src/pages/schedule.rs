@@ -141,6 +141,30 @@ async fn render(
     ))
 }
 
+/// The page again after a refused search or booking: field errors as they are,
+/// a clash with the record's state on `conflict_field`.
+async fn again(
+    st: &AppState,
+    ctx: &PageCtx,
+    p: &Principal,
+    view: View,
+    e: threshold_service::Error,
+    conflict_field: &str,
+) -> AppResult {
+    let (status, errors) = match e {
+        threshold_service::Error::Invalid(inv) => (StatusCode::UNPROCESSABLE_ENTITY, Errors(inv.0)),
+        threshold_service::Error::Conflict(message) => (
+            StatusCode::CONFLICT,
+            Errors(vec![threshold_domain::FieldError {
+                field: conflict_field.into(),
+                message,
+            }]),
+        ),
+        other => return Err(other.into()),
+    };
+    render(st, ctx, p, view, status, errors).await
+}
+
 pub async fn show(
     State(st): State<AppState>,
     ctx: PageCtx,
@@ -194,22 +218,15 @@ pub async fn find(
     };
     match st.services.find_times(&p, &search).await {
         Ok(slots) => {
-            render(
-                &st,
-                &ctx,
-                &p,
-                View {
-                    params,
-                    f,
-                    slots: Some(slots),
-                },
-                StatusCode::OK,
-                Errors::default(),
-            )
-            .await
+            let view = View {
+                params,
+                f,
+                slots: Some(slots),
+            };
+            render(&st, &ctx, &p, view, StatusCode::OK, Errors::default()).await
         }
-        Err(threshold_service::Error::Invalid(inv)) => {
-            render(
+        Err(e) => {
+            again(
                 &st,
                 &ctx,
                 &p,
@@ -218,31 +235,11 @@ pub async fn find(
                     f,
                     slots: None,
                 },
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Errors(inv.0),
+                e,
+                "client",
             )
             .await
         }
-        Err(threshold_service::Error::Conflict(m)) => {
-            let errors = Errors(vec![threshold_domain::FieldError {
-                field: "client".into(),
-                message: m,
-            }]);
-            render(
-                &st,
-                &ctx,
-                &p,
-                View {
-                    params,
-                    f,
-                    slots: None,
-                },
-                StatusCode::CONFLICT,
-                errors,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -300,8 +297,8 @@ pub async fn book(
             "/schedule?location={}&done=booked",
             clean_location(&b.location)
         ))),
-        Err(threshold_service::Error::Invalid(inv)) => {
-            render(
+        Err(e) => {
+            again(
                 &st,
                 &ctx,
                 &p,
@@ -310,31 +307,11 @@ pub async fn book(
                     f,
                     slots: None,
                 },
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Errors(inv.0),
+                e,
+                "start",
             )
             .await
         }
-        Err(threshold_service::Error::Conflict(m)) => {
-            let errors = Errors(vec![threshold_domain::FieldError {
-                field: "start".into(),
-                message: m,
-            }]);
-            render(
-                &st,
-                &ctx,
-                &p,
-                View {
-                    params,
-                    f,
-                    slots: None,
-                },
-                StatusCode::CONFLICT,
-                errors,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
