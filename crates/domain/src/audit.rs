@@ -88,6 +88,10 @@ pub enum AuditAction {
     AvailabilityChanged,
     CalendarFeedCreated,
     CalendarFeedRevoked,
+    RosterViewed,
+    RosterChanged,
+    AttendanceRecorded,
+    WaitlistChanged,
 }
 
 impl AuditAction {
@@ -169,6 +173,10 @@ impl AuditAction {
             AvailabilityChanged => "schedule.availability-changed",
             CalendarFeedCreated => "calendar-feed.created",
             CalendarFeedRevoked => "calendar-feed.revoked",
+            RosterViewed => "group.roster-viewed",
+            RosterChanged => "group.roster-changed",
+            AttendanceRecorded => "group.attendance-recorded",
+            WaitlistChanged => "waitlist.changed",
         }
     }
 }

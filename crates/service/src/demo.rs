@@ -25,7 +25,7 @@ pub struct DemoAccount {
     pub totp_secret: Option<&'static str>,
 }
 
-pub const ACCOUNTS: [DemoAccount; 6] = [
+pub const ACCOUNTS: [DemoAccount; 7] = [
     DemoAccount {
         email: "admin@demo.threshold.test",
         name: "Avery Admin",
@@ -43,6 +43,12 @@ pub const ACCOUNTS: [DemoAccount; 6] = [
         name: "Morgan Clinician",
         role: Role::Clinician,
         totp_secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXC"),
+    },
+    DemoAccount {
+        email: "facilitator@demo.threshold.test",
+        name: "Robin Facilitator",
+        role: Role::Clinician,
+        totp_secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXF"),
     },
     DemoAccount {
         email: "physician@demo.threshold.test",

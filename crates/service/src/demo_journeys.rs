@@ -25,6 +25,9 @@ enum Goal {
     OverrideAtConsents,
     /// Everything done: preparation, ready for medicine sessions.
     Ready,
+    /// Ready, with a plan for group sessions (and the group confidentiality
+    /// agreement signed).
+    ReadyGroup,
     Deferred,
     ReferredOut,
 }
@@ -99,6 +102,10 @@ impl Services {
             ),
             ("Chris Park", "chris.park@example.org", Goal::Ready),
             ("Eli Brooks", "eli.brooks@example.org", Goal::Deferred),
+            ("Alex Rivera", "alex.rivera@example.org", Goal::ReadyGroup),
+            ("Jamie Chen", "jamie.chen@example.org", Goal::ReadyGroup),
+            ("Sky Morales", "sky.morales@example.org", Goal::ReadyGroup),
+            ("Lee Okafor", "lee.okafor@example.org", Goal::ReadyGroup),
             (
                 "Dana Whitfield",
                 "dana.whitfield@example.org",
@@ -106,21 +113,25 @@ impl Services {
             ),
         ];
         let mut ready = None;
+        let mut group = Vec::new();
         for (name, email, goal) in people {
             let client = self.seed_one(cast, name, email, goal).await?;
             if goal == Goal::Ready {
                 ready = Some(client);
             }
+            if goal == Goal::ReadyGroup {
+                group.push(client);
+            }
         }
         match ready {
-            Some(client) => self.seed_schedule(cast, client).await,
+            Some(client) => self.seed_schedule(cast, client, &group).await,
             None => Ok(()),
         }
     }
 
     /// Weekday hours for the clinician, physician and partner, and Chris Park's
     /// first medicine session booked through the slot finder.
-    async fn seed_schedule(&self, cast: &Cast, chris: ClientId) -> Result<()> {
+    async fn seed_schedule(&self, cast: &Cast, chris: ClientId, group: &[ClientId]) -> Result<()> {
         let coord = &cast.coordinator;
         let location = self
             .db
@@ -137,13 +148,21 @@ impl Services {
             .into_iter()
             .next()
             .map(|p| p.id);
+        let mut staff = vec![cast.physician.0];
+        for (id, _) in self
+            .db
+            .read(|c| threshold_store::users::with_role(c, Role::Clinician))
+            .await?
+        {
+            staff.push(id);
+        }
         for day in ["monday", "tuesday", "wednesday", "thursday", "friday"] {
-            for (kind, id) in [
-                ("user", cast.clinician.0.to_string()),
-                ("user", cast.physician.0.to_string()),
-            ] {
-                self.add_availability(coord, &rule(kind, &id, &location, day, "09:00", "17:00"))
-                    .await?;
+            for id in &staff {
+                self.add_availability(
+                    coord,
+                    &rule("user", &id.to_string(), &location, day, "09:00", "17:00"),
+                )
+                .await?;
             }
             if let Some(pid) = &partner
                 && matches!(day, "tuesday" | "thursday")
@@ -172,6 +191,7 @@ impl Services {
                     limit: "1".into(),
                     video: false,
                     inquiry: String::new(),
+                    route: String::new(),
                 },
             )
             .await?;
@@ -180,17 +200,87 @@ impl Services {
                 coord,
                 &crate::schedule::BookingForm {
                     kind: "medicine-session".into(),
-                    location,
+                    location: location.clone(),
                     client: chris.to_string(),
                     start: o.slot.start.to_string(),
                     clinicians: o.slot.clinicians.clone(),
                     room: o.slot.room.clone().unwrap_or_default(),
                     partner: o.slot.partner.clone().unwrap_or_default(),
                     video: false,
-                    inquiry: String::new(),
+                    ..Default::default()
                 },
             )
             .await?;
+        }
+        self.seed_groups(coord, &location, chris, group).await
+    }
+
+    /// A group medicine session next week with the group-ready clients on its
+    /// roster, and a weekly integration circle Chris Park is enrolled in.
+    async fn seed_groups(
+        &self,
+        coord: &Principal,
+        location: &str,
+        chris: ClientId,
+        group: &[ClientId],
+    ) -> Result<()> {
+        let from = self
+            .today()
+            .await
+            .saturating_add(jiff::Span::new().days(7))
+            .to_string();
+        for (kind, name) in [
+            ("group-medicine-session", ""),
+            ("integration-circle", "Thursday integration circle"),
+        ] {
+            let offer = self
+                .find_times(
+                    coord,
+                    &crate::schedule::SlotSearch {
+                        kind: kind.into(),
+                        location: location.into(),
+                        from: from.clone(),
+                        days: "14".into(),
+                        limit: "1".into(),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::Internal(format!("demo: no time for {kind}")))?;
+            let id = self
+                .book(
+                    coord,
+                    &crate::schedule::BookingForm {
+                        kind: kind.into(),
+                        location: location.into(),
+                        start: offer.slot.start.to_string(),
+                        clinicians: offer.slot.clinicians.clone(),
+                        room: offer.slot.room.clone().unwrap_or_default(),
+                        name: name.into(),
+                        weeks: if name.is_empty() {
+                            String::new()
+                        } else {
+                            "6".into()
+                        },
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            if kind == "group-medicine-session" {
+                for member in group {
+                    self.add_member(coord, &id, &member.to_string()).await?;
+                }
+            } else {
+                let series = self
+                    .db
+                    .read(move |c| threshold_store::schedule::appointment(c, &id))
+                    .await?
+                    .and_then(|a| a.series_id)
+                    .ok_or_else(|| Error::Internal("demo: circle series".into()))?;
+                self.enroll(coord, &series, &chris.to_string()).await?;
+            }
         }
         Ok(())
     }
@@ -331,13 +421,16 @@ impl Services {
                 )],
                 ..Default::default()
             },
-            Goal::Ready => DecisionForm {
+            Goal::Ready | Goal::ReadyGroup => DecisionForm {
                 decision: "eligible".into(),
                 ..Default::default()
             },
         };
         self.decide(&phys, client, &form, "").await?;
-        if !matches!(goal, Goal::OverrideAtConsents | Goal::Ready) {
+        if !matches!(
+            goal,
+            Goal::OverrideAtConsents | Goal::Ready | Goal::ReadyGroup
+        ) {
             return Ok(client);
         }
         self.save_plan(
@@ -346,7 +439,11 @@ impl Services {
             &PlanForm {
                 location: "in-office".into(),
                 route: "lozenge".into(),
-                format: "individual".into(),
+                format: if goal == Goal::ReadyGroup {
+                    "group".into()
+                } else {
+                    "individual".into()
+                },
                 sessions: "6".into(),
                 support_name: "Sasha Park".into(),
                 support_phone: "+1 503 555 0131".into(),
@@ -372,17 +469,25 @@ impl Services {
             "",
         )
         .await?;
-        let page = self
-            .my_consent(&me, ConsentKind::KapInformedConsent.as_str())
+        let required: Vec<ConsentKind> = self
+            .my_care(&me)
+            .await?
+            .consents
+            .iter()
+            .filter(|c| c.required && !c.counts)
+            .map(|c| c.kind)
+            .collect();
+        for kind in required {
+            let page = self.my_consent(&me, kind.as_str()).await?;
+            self.sign_consent(
+                &me,
+                kind.as_str(),
+                &page.document.version.to_string(),
+                name,
+                true,
+            )
             .await?;
-        self.sign_consent(
-            &me,
-            ConsentKind::KapInformedConsent.as_str(),
-            &page.document.version.to_string(),
-            name,
-            true,
-        )
-        .await?;
+        }
         let stage = self.client_stage(client).await?;
         if stage != Some(Stage::Preparation) {
             return Err(Error::Internal(format!(

@@ -18,6 +18,7 @@ pub mod demo;
 mod demo_journeys;
 pub mod error;
 pub mod feeds;
+pub mod groups;
 pub mod inquiries;
 pub mod intake;
 pub mod invitations;

@@ -70,11 +70,16 @@ impl Services {
             for which in due {
                 let mail = self.reminder_mail(&a, &tz, which, medicine);
                 let id = a.appointment_id.clone();
+                // A group's members each get their own reminder.
+                let key = if a.member {
+                    format!("{}:{}", which.as_str(), a.client_id)
+                } else {
+                    which.as_str().to_owned()
+                };
                 let claimed = self
                     .db
                     .write(move |c| {
-                        if !threshold_store::schedule::claim_reminder(c, &id, which.as_str(), now)?
-                        {
+                        if !threshold_store::schedule::claim_reminder(c, &id, &key, now)? {
                             return Ok::<_, crate::error::Error>(false);
                         }
                         queue_in(c, &mail, now)?;

@@ -45,6 +45,9 @@ pub struct SlotSearch {
     pub video: bool,
     /// Consultations: the inquiry, before the person is a client.
     pub inquiry: String,
+    /// Group medicine sessions: `lozenge` (empty) or `iv`, since no one
+    /// client's plan decides it.
+    pub route: String,
 }
 
 /// A booking as typed (what the slot finder offered).
@@ -61,6 +64,12 @@ pub struct BookingForm {
     pub video: bool,
     /// Consultations: the inquiry, before the person is a client.
     pub inquiry: String,
+    /// Group medicine sessions: `lozenge` (empty) or `iv`.
+    pub route: String,
+    /// Integration circles: the series' name and how many weekly meetings
+    /// (empty means one).
+    pub name: String,
+    pub weeks: String,
 }
 
 /// A weekly availability rule as typed: local times at a location.
@@ -94,6 +103,7 @@ struct Checked {
     client: Option<ClientId>,
     inquiry: Option<threshold_domain::ids::InquiryId>,
     limit: usize,
+    route: Option<RouteKind>,
 }
 
 /// A found slot with names for people.
@@ -115,9 +125,14 @@ struct Plan {
     window: Interval,
     limit: usize,
     video: bool,
+    /// Group medicine sessions: the route chosen for the group.
+    route: Option<RouteKind>,
+    /// Rescheduling: the appointment being replaced, whose time, spacing and
+    /// series place the new one may take.
+    ignore: Option<String>,
 }
 
-fn parse_kind(raw: &str) -> Result<AppointmentKind, Invalid> {
+pub(crate) fn parse_kind(raw: &str) -> Result<AppointmentKind, Invalid> {
     raw.trim()
         .parse::<AppointmentKind>()
         .map_err(|_| Invalid::field("kind", "Choose the type of appointment."))
@@ -157,7 +172,7 @@ impl Services {
             .unwrap_or(kind.defaults().minutes))
     }
 
-    async fn location_zone(&self, location: LocationId) -> Result<TimeZone> {
+    pub(crate) async fn location_zone(&self, location: LocationId) -> Result<TimeZone> {
         let row = self
             .db
             .read(move |c| threshold_store::locations::get(c, location))
@@ -197,13 +212,33 @@ impl Services {
                 }
             },
         };
-        if let Some(k) = kind
-            && client.is_none()
-            && inquiry.is_none()
-            && !matches!(k, AppointmentKind::IntegrationCircle)
-        {
-            e.push("client", "Choose the client this appointment is for.");
+        match kind {
+            Some(k) if k.is_group() && client.is_some() => {
+                e.push(
+                    "client",
+                    "A group is booked without a client; add members to its roster afterwards.",
+                );
+            }
+            Some(k) if !k.is_group() && client.is_none() && inquiry.is_none() => {
+                e.push("client", "Choose the client this appointment is for.");
+            }
+            _ => {}
         }
+        let route = match (kind, s.route.trim()) {
+            (Some(AppointmentKind::GroupMedicineSession), "" | "lozenge") => {
+                Some(RouteKind::Lozenge)
+            }
+            (Some(AppointmentKind::GroupMedicineSession), "iv") => Some(RouteKind::Iv),
+            (Some(AppointmentKind::GroupMedicineSession), _) => {
+                e.push(
+                    "route",
+                    "Choose lozenge or IV for a group medicine session.",
+                );
+                None
+            }
+            // Other kinds take the route from the client's plan, if at all.
+            _ => None,
+        };
         let limit = match s.limit.trim() {
             "" => 10,
             raw => match raw.parse::<usize>() {
@@ -221,6 +256,7 @@ impl Services {
                 client,
                 inquiry,
                 limit,
+                route,
             }),
             _ => Err(e),
         }
@@ -233,6 +269,7 @@ impl Services {
             client,
             inquiry,
             limit,
+            route,
         } = self.check_search(s)?;
         self.check_inquiry(inquiry).await?;
         let tz = self.location_zone(location).await?;
@@ -278,6 +315,8 @@ impl Services {
                 window,
                 limit,
                 video: s.video && video_ok,
+                route,
+                ignore: None,
             })
         } else {
             Err(Invalid::field("video", "This type of appointment is not held by video.").into())
@@ -351,8 +390,8 @@ impl Services {
             .await?;
         let busy_of = |key: &str| -> Vec<Interval> {
             busy.iter()
-                .filter(|(k, _, _)| k == key)
-                .filter_map(|(_, s, e)| Interval::new(*s, *e))
+                .filter(|(k, _, _, a)| k == key && plan.ignore.as_ref() != Some(a))
+                .filter_map(|(_, s, e, _)| Interval::new(*s, *e))
                 .collect()
         };
         let free_of = |kind: &str, id: &str| -> Vec<Interval> {
@@ -390,6 +429,7 @@ impl Services {
                 RoomNeed::Any => true,
                 RoomNeed::IvCapable => r.iv_capable,
                 RoomNeed::Group => r.group_capable,
+                RoomNeed::IvGroup => r.group_capable && r.iv_capable,
             })
             .map(|r| {
                 let id = r.id.to_string();
@@ -423,8 +463,19 @@ impl Services {
 
     /// The times when everyone and everything an appointment needs is free.
     pub async fn find_times(&self, p: &Principal, s: &SlotSearch) -> Result<Vec<SlotView>> {
+        self.find_times_ignoring(p, s, None).await
+    }
+
+    /// The finder, treating one appointment (being rescheduled) as not there.
+    pub(crate) async fn find_times_ignoring(
+        &self,
+        p: &Principal,
+        s: &SlotSearch,
+        ignore: Option<String>,
+    ) -> Result<Vec<SlotView>> {
         self.require(p, Permission::ManageSchedule).await?;
-        let plan = self.plan_search(s).await?;
+        let mut plan = self.plan_search(s).await?;
+        plan.ignore = ignore;
         let (slots, names) = self.search(&plan, None).await?;
         if let Some(client) = plan.client {
             self.audit(
@@ -451,7 +502,7 @@ impl Services {
                 let (r, h, partner) = self.medicine_gate(c, plan.kind, on).await?;
                 (Some(r), h, partner)
             }
-            _ => (None, false, None),
+            _ => (plan.route, false, None),
         };
         let needs = needs_for(plan.kind, route, in_home, plan.video);
         let minutes = self.minutes_for(plan.kind).await?;
@@ -468,8 +519,8 @@ impl Services {
                 let key = format!("inquiry:{inquiry}");
                 let blocked: Vec<Interval> = busy
                     .iter()
-                    .filter(|(k, _, _)| *k == key)
-                    .filter_map(|(_, s, e)| Interval::new(*s, *e))
+                    .filter(|(k, _, _, a)| *k == key && plan.ignore.as_ref() != Some(a))
+                    .filter_map(|(_, s, e, _)| Interval::new(*s, *e))
                     .collect();
                 Some(subtract(&[plan.window], &blocked))
             }
@@ -488,8 +539,8 @@ impl Services {
                 let key = format!("client:{client}");
                 let mut blocked: Vec<Interval> = busy
                     .iter()
-                    .filter(|(k, _, _)| *k == key)
-                    .filter_map(|(_, s, e)| Interval::new(*s, *e))
+                    .filter(|(k, _, _, a)| *k == key && plan.ignore.as_ref() != Some(a))
+                    .filter_map(|(_, s, e, _)| Interval::new(*s, *e))
                     .collect();
                 if matches!(
                     plan.kind,
@@ -497,7 +548,8 @@ impl Services {
                 ) {
                     let others: Vec<Interval> = sessions
                         .iter()
-                        .filter_map(|(s, e)| Interval::new(*s, *e))
+                        .filter(|(_, _, a)| plan.ignore.as_ref() != Some(a))
+                        .filter_map(|(s, e, _)| Interval::new(*s, *e))
                         .collect();
                     blocked.extend(spacing_block(
                         &others,
@@ -531,9 +583,21 @@ impl Services {
 
     /// Books what the slot finder offered. Every rule is checked again on exactly
     /// the chosen people, room and partner; the database refuses a double
-    /// booking even when two requests race.
+    /// booking even when two requests race. An integration circle books a
+    /// series of weekly meetings at the same local time, all or none.
     pub async fn book(&self, p: &Principal, b: &BookingForm) -> Result<String> {
         self.require(p, Permission::ManageSchedule).await?;
+        let prepared = self.prepare_booking(b, None).await?;
+        self.store_booking(p, prepared, None).await
+    }
+
+    /// Checks a booking and works out its appointment rows (one, or a circle's
+    /// weekly meetings). `replacing` is the appointment a reschedule replaces.
+    pub(crate) async fn prepare_booking(
+        &self,
+        b: &BookingForm,
+        replacing: Option<&AppointmentRow>,
+    ) -> Result<Prepared> {
         let start: Timestamp = b
             .start
             .trim()
@@ -544,13 +608,13 @@ impl Services {
         }
         let kind = parse_kind(&b.kind)?;
         let minutes = self.minutes_for(kind).await?;
-        let end = start + jiff::SignedDuration::from_mins(i64::from(minutes));
         let search = SlotSearch {
             kind: b.kind.clone(),
             location: b.location.clone(),
             client: b.client.clone(),
             video: b.video,
             inquiry: b.inquiry.clone(),
+            route: b.route.clone(),
             ..SlotSearch::default()
         };
         let Checked {
@@ -558,22 +622,40 @@ impl Services {
             location,
             client,
             inquiry,
+            route,
             ..
         } = self.check_search(&search)?;
+        let (weeks, series_name) = if kind == AppointmentKind::IntegrationCircle {
+            let mut e = Invalid::new();
+            let name = e.check(threshold_domain::text::FreeText::parse_line(
+                "name",
+                "the circle's name",
+                &b.name,
+                100,
+            ));
+            let weeks = match b.weeks.trim() {
+                "" => Some(1),
+                raw => match raw.parse::<i64>() {
+                    Ok(n @ 1..=MAX_SERIES_WEEKS) => Some(n),
+                    _ => {
+                        e.push(
+                            "weeks",
+                            format!("Book between 1 and {MAX_SERIES_WEEKS} weekly meetings."),
+                        );
+                        None
+                    }
+                },
+            };
+            e.into_result()?;
+            (
+                weeks.unwrap_or(1),
+                name.map(threshold_domain::text::FreeText::into_string),
+            )
+        } else {
+            (1, None)
+        };
         self.check_inquiry(inquiry).await?;
         let tz = self.location_zone(location).await?;
-        let window = Interval::new(start, end)
-            .ok_or_else(|| Invalid::field("start", "Choose one of the offered times."))?;
-        let plan = Plan {
-            kind,
-            location,
-            tz,
-            client,
-            inquiry,
-            window,
-            limit: 1,
-            video: b.video && self.video_allowed_for(kind).await?,
-        };
         if let Some(c) = client {
             let exists = self
                 .db
@@ -584,17 +666,86 @@ impl Services {
                 return Err(Error::NotFound);
             }
         }
-        let (slots, names) = self.search(&plan, Some(b)).await?;
-        let Some(slot) = slots.into_iter().find(|s| s.start == start) else {
-            return Err(Error::Conflict(
-                "That time no longer works for the people, room or partner chosen (or the client); find another slot.".into(),
-            ));
-        };
-        if kind == AppointmentKind::MedicineSession || kind == AppointmentKind::GroupMedicineSession
-        {
-            self.series_check(client).await?;
+        let video = b.video && self.video_allowed_for(kind).await?;
+        let local_start = start.to_zoned_datetime(tz.clone()).datetime();
+        let mut slots = Vec::new();
+        let mut failed = Vec::new();
+        let mut names = Vec::new();
+        for week in 0..weeks {
+            let at = threshold_domain::schedule::resolve_local(
+                local_start.saturating_add(jiff::Span::new().weeks(week)),
+                &tz,
+            )
+            .ok_or_else(|| Error::Internal("local time".into()))?;
+            let end = at + jiff::SignedDuration::from_mins(i64::from(minutes));
+            let window = Interval::new(at, end)
+                .ok_or_else(|| Invalid::field("start", "Choose one of the offered times."))?;
+            let plan = Plan {
+                kind,
+                location,
+                tz: tz.clone(),
+                client,
+                inquiry,
+                window,
+                limit: 1,
+                video,
+                route,
+                ignore: replacing.map(|r| r.id.clone()),
+            };
+            let (found, n) = self.search(&plan, Some(b)).await?;
+            names = n;
+            match found.into_iter().find(|s| s.start == at) {
+                Some(slot) => slots.push(slot),
+                None => failed.push(
+                    at.to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d")
+                        .to_string(),
+                ),
+            }
         }
-        let id = uuid::Uuid::now_v7().to_string();
+        if !failed.is_empty() {
+            return Err(Error::Conflict(if weeks > 1 {
+                format!(
+                    "The chosen people or room are not free every week; not free on {}.",
+                    failed.join(", ")
+                )
+            } else {
+                "That time no longer works for the people, room or partner chosen (or the client); find another slot.".into()
+            }));
+        }
+        if kind.is_medicine() && client.is_some() {
+            self.series_check(client, replacing.map(|r| r.id.as_str()))
+                .await?;
+        }
+        let capacity = if kind.is_group() {
+            let room = slots.first().and_then(|s| s.room.clone());
+            let (rooms, settings) = self
+                .db
+                .read(move |c| {
+                    Ok::<_, Error>((
+                        threshold_store::locations::rooms(c, location)?,
+                        crate::careplan::settings_in(c)?.1,
+                    ))
+                })
+                .await?;
+            let room_cap = rooms
+                .iter()
+                .find(|r| Some(r.id.to_string()) == room)
+                .map_or(0, |r| r.capacity);
+            let cap = if kind == AppointmentKind::GroupMedicineSession {
+                room_cap.min(i64::from(settings.group_size_max))
+            } else {
+                room_cap
+            };
+            if cap < 2 {
+                return Err(
+                    Invalid::field("room", "This room holds too few people for a group.").into(),
+                );
+            }
+            Some(cap)
+        } else {
+            None
+        };
         let journey = match client {
             Some(c) => self
                 .db
@@ -603,111 +754,167 @@ impl Services {
                 .map(|j| j.id),
             None => None,
         };
-        let people: Vec<(UserId, String, String)> = slot
-            .clinicians
-            .iter()
-            .filter_map(|id| {
-                let uid: UserId = id.parse().ok()?;
-                let name = names
+        let series = series_name.map(|name| threshold_store::groups::SeriesRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            name,
+            location_id: location,
+            capacity: capacity.unwrap_or(0),
+        });
+        let rows = slots
+            .into_iter()
+            .map(|slot| {
+                let people: Vec<(UserId, String, String)> = slot
+                    .clinicians
                     .iter()
-                    .find(|(k, _)| *k == format!("user:{id}"))
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default();
-                Some((uid, name, "clinician".to_owned()))
+                    .filter_map(|id| {
+                        let uid: UserId = id.parse().ok()?;
+                        let name = names
+                            .iter()
+                            .find(|(k, _)| *k == format!("user:{id}"))
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_default();
+                        let role = if kind.is_group() {
+                            "facilitator"
+                        } else {
+                            "clinician"
+                        };
+                        Some((uid, name, role.to_owned()))
+                    })
+                    .collect();
+                let mut resources: Vec<String> = slot
+                    .clinicians
+                    .iter()
+                    .map(|c| format!("user:{c}"))
+                    .collect();
+                if let Some(r) = &slot.room {
+                    resources.push(format!("room:{r}"));
+                }
+                if let Some(x) = &slot.partner {
+                    resources.push(format!("partner:{x}"));
+                }
+                if let Some(c) = client {
+                    resources.push(format!("client:{c}"));
+                }
+                if let Some(i) = inquiry {
+                    resources.push(format!("inquiry:{i}"));
+                }
+                let row = AppointmentRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    kind: kind.as_str().to_owned(),
+                    location_id: location,
+                    room_id: slot.room.clone(),
+                    room_name: None,
+                    partner_id: slot.partner.clone(),
+                    partner_name: None,
+                    client_id: client,
+                    client_name: None,
+                    inquiry_id: inquiry.map(|i| i.to_string()),
+                    inquiry_name: None,
+                    journey_id: journey,
+                    starts_at: slot.start,
+                    ends_at: slot.end,
+                    video,
+                    status: "booked".into(),
+                    status_reason_enc: None,
+                    people,
+                    capacity,
+                    series_id: series.as_ref().map(|s| s.id.clone()),
+                    replaced_by: None,
+                    members: 0,
+                };
+                (row, resources)
             })
             .collect();
-        let mut resources: Vec<String> = slot
-            .clinicians
-            .iter()
-            .map(|c| format!("user:{c}"))
-            .collect();
-        if let Some(r) = &slot.room {
-            resources.push(format!("room:{r}"));
-        }
-        if let Some(x) = &slot.partner {
-            resources.push(format!("partner:{x}"));
-        }
-        if let Some(c) = client {
-            resources.push(format!("client:{c}"));
-        }
-        if let Some(i) = inquiry {
-            resources.push(format!("inquiry:{i}"));
-        }
-        let row = AppointmentRow {
-            id: id.clone(),
-            kind: kind.as_str().to_owned(),
-            location_id: location,
-            room_id: slot.room.clone(),
-            room_name: None,
-            partner_id: slot.partner.clone(),
-            partner_name: None,
-            client_id: client,
-            client_name: None,
-            inquiry_id: inquiry.map(|i| i.to_string()),
-            inquiry_name: None,
-            journey_id: journey,
-            starts_at: slot.start,
-            ends_at: slot.end,
-            video: plan.video,
-            status: "booked".into(),
-            status_reason_enc: None,
-            people,
-        };
+        Ok(Prepared {
+            rows,
+            series,
+            tz,
+            inquiry,
+        })
+    }
+
+    /// Stores a prepared booking in one transaction; a reschedule marks the old
+    /// appointment replaced in the same transaction, before the new one takes
+    /// its cells. Returns the (first) new appointment's id.
+    pub(crate) async fn store_booking(
+        &self,
+        p: &Principal,
+        prepared: Prepared,
+        replacing: Option<(String, String)>,
+    ) -> Result<String> {
+        let Prepared {
+            rows,
+            series,
+            tz,
+            inquiry,
+        } = prepared;
+        let first = rows
+            .first()
+            .map(|(r, _)| (r.id.clone(), r.starts_at))
+            .ok_or_else(|| Error::Internal("nothing to book".into()))?;
         let now = self.now();
         let p2 = p.clone();
         let p = p.clone();
-        let medicine = matches!(
-            kind,
-            AppointmentKind::MedicineSession | AppointmentKind::GroupMedicineSession
-        );
-        let local = slot
-            .start
-            .to_zoned_datetime(plan.tz.clone())
-            .strftime("%Y-%m-%d")
-            .to_string();
+        let zone = tz.clone();
         self.db
             .write(move |c| {
-                match threshold_store::schedule::insert_appointment(
-                    c, &row, &resources, p.user_id, now,
-                ) {
-                    Ok(()) => {}
-                    Err(e) if e.is_unique() => {
-                        return Err(Error::Conflict(
-                            "Someone booked that time a moment ago; find another slot.".into(),
-                        ));
-                    }
-                    Err(e) => return Err(e.into()),
+                if let Some((old, reason_enc)) = &replacing
+                    && !threshold_store::groups::mark_rescheduled(
+                        c,
+                        old,
+                        &rows[0].0.id,
+                        reason_enc,
+                        now,
+                    )?
+                {
+                    return Err(Error::Conflict(
+                        "This appointment is no longer booked.".into(),
+                    ));
                 }
-                if medicine && let Some(j) = row.journey_id {
-                    for instrument in PRE_SESSION_SET {
-                        threshold_store::questionnaires::insert_task(
-                            c,
-                            &uuid::Uuid::now_v7().to_string(),
-                            j,
-                            instrument.as_str(),
-                            &format!("before your session on {local}"),
-                            row.starts_at - jiff::SignedDuration::from_hours(24),
-                            now,
-                        )?;
-                    }
+                if let Some(s) = &series {
+                    threshold_store::groups::insert_series(c, s, p.user_id, now)?;
                 }
-                write_in(
-                    c,
-                    Actor::User(&p),
-                    Entry::ok(AuditAction::AppointmentBooked)
-                        .subject("appointment", row.id.as_str())
-                        .client(row.client_id)
-                        .detail(row.kind.clone()),
-                    now,
-                )?;
+                for (row, resources) in &rows {
+                    match threshold_store::schedule::insert_appointment(
+                        c, row, resources, p.user_id, now,
+                    ) {
+                        Ok(()) => {}
+                        Err(e) if e.is_unique() => {
+                            return Err(Error::Conflict(
+                                "Someone booked that time a moment ago; find another slot.".into(),
+                            ));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    let medicine = row
+                        .kind
+                        .parse::<AppointmentKind>()
+                        .is_ok_and(|k| k.is_medicine());
+                    if medicine && let Some(j) = row.journey_id {
+                        attach_pre_session(c, j, row.starts_at, &zone, now)?;
+                    }
+                    let mut entry = Entry::ok(if replacing.is_some() {
+                        AuditAction::AppointmentChanged
+                    } else {
+                        AuditAction::AppointmentBooked
+                    })
+                    .subject("appointment", row.id.as_str())
+                    .client(row.client_id)
+                    .detail(row.kind.clone());
+                    if let Some((old, _)) = &replacing {
+                        entry = entry
+                            .subject("appointment", old.as_str())
+                            .detail(format!("{} rescheduled", row.kind));
+                    }
+                    write_in(c, Actor::User(&p), entry, now)?;
+                }
                 Ok(())
             })
             .await?;
         if let Some(i) = inquiry {
-            self.after_consultation_booked(&p2, i, slot.start, &plan.tz)
-                .await?;
+            self.after_consultation_booked(&p2, i, first.1, &tz).await?;
         }
-        Ok(id)
+        Ok(first.0)
     }
 
     /// Marks the inquiry "consultation booked" and tells the person when.
@@ -771,10 +978,15 @@ impl Services {
     }
 
     /// No more medicine sessions than the plan's series without an extension.
-    async fn series_check(&self, client: Option<ClientId>) -> Result<()> {
+    pub(crate) async fn series_check(
+        &self,
+        client: Option<ClientId>,
+        ignore: Option<&str>,
+    ) -> Result<()> {
         let Some(client) = client else {
             return Ok(());
         };
+        let ignore = ignore.map(str::to_owned);
         let (done, planned) = self
             .db
             .read(move |c| {
@@ -783,7 +995,10 @@ impl Services {
                 let planned =
                     threshold_store::careplan::plan_get(c, j.id)?.map_or(0, |p| p.sessions);
                 Ok::<_, Error>((
-                    threshold_store::schedule::medicine_sessions(c, client)?.len(),
+                    threshold_store::schedule::medicine_sessions(c, client)?
+                        .iter()
+                        .filter(|(_, _, id)| ignore.as_ref() != Some(id))
+                        .count(),
                     planned,
                 ))
             })
@@ -826,6 +1041,8 @@ impl Services {
         let status = status.to_owned();
         let now = self.now();
         let p = p.clone();
+        let link = self.link("/portal");
+        let clinic = self.settings.clinic_name.clone();
         self.db
             .write(move |c| {
                 let a = threshold_store::schedule::appointment(c, &id)?.ok_or(Error::NotFound)?;
@@ -833,6 +1050,15 @@ impl Services {
                     return Err(Error::Conflict(
                         "This appointment is no longer booked.".into(),
                     ));
+                }
+                // A cancelled individual appointment's time goes to the next
+                // person waiting for that type of appointment there.
+                let group = a
+                    .kind
+                    .parse::<AppointmentKind>()
+                    .is_ok_and(|k| k.is_group());
+                if status == "cancelled" && !group && a.inquiry_id.is_none() && a.starts_at > now {
+                    crate::groups::offer_next_in(c, &p, &a, &clinic, &link, now)?;
                 }
                 write_in(
                     c,
@@ -845,7 +1071,9 @@ impl Services {
                 )?;
                 Ok(())
             })
-            .await
+            .await?;
+        self.mail_wake.notify_one();
+        Ok(())
     }
 
     /// A location's appointments on one local day (coordinators).
@@ -951,8 +1179,46 @@ impl Services {
     }
 }
 
+/// The most weekly meetings one circle series books at once.
+pub const MAX_SERIES_WEEKS: i64 = 26;
+
+/// A checked booking, ready to store.
+pub(crate) struct Prepared {
+    rows: Vec<(AppointmentRow, Vec<String>)>,
+    series: Option<threshold_store::groups::SeriesRow>,
+    tz: TimeZone,
+    inquiry: Option<threshold_domain::ids::InquiryId>,
+}
+
+/// Attaches the pre-session questionnaires to a medicine session, due a day
+/// before it.
+pub(crate) fn attach_pre_session(
+    c: &mut dyn threshold_store::Conn,
+    journey: threshold_domain::ids::JourneyId,
+    starts_at: Timestamp,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Result<()> {
+    let local = starts_at
+        .to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%d")
+        .to_string();
+    for instrument in PRE_SESSION_SET {
+        threshold_store::questionnaires::insert_task(
+            c,
+            &uuid::Uuid::now_v7().to_string(),
+            journey,
+            instrument.as_str(),
+            &format!("before your session on {local}"),
+            starts_at - jiff::SignedDuration::from_hours(24),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
 /// The first instant of a local day.
-fn day_start(d: Date, tz: &TimeZone) -> Result<Timestamp> {
+pub(crate) fn day_start(d: Date, tz: &TimeZone) -> Result<Timestamp> {
     threshold_domain::schedule::resolve_local(d.at(0, 0, 0, 0), tz)
         .ok_or_else(|| Error::Internal(format!("no start of day {d}")))
 }

@@ -14,6 +14,7 @@ pub mod conn;
 mod db;
 pub mod error;
 pub mod feeds;
+pub mod groups;
 pub mod inquiries;
 pub mod intakes;
 pub mod invitations;

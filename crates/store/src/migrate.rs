@@ -64,6 +64,11 @@ const SQLITE: &[Migration] = &[
         name: "consultation bookings",
         sql: include_str!("../migrations/sqlite/0009_consultation_bookings.sql"),
     },
+    Migration {
+        version: 10,
+        name: "groups",
+        sql: include_str!("../migrations/sqlite/0010_groups.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -111,6 +116,11 @@ const POSTGRES: &[Migration] = &[
         version: 9,
         name: "consultation bookings",
         sql: include_str!("../migrations/postgres/0009_consultation_bookings.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "groups",
+        sql: include_str!("../migrations/postgres/0010_groups.sql"),
     },
 ];
 

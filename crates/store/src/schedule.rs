@@ -240,6 +240,14 @@ pub struct AppointmentRow {
     pub status_reason_enc: Option<String>,
     /// (user id, name, role) of the staff on it.
     pub people: Vec<(UserId, String, String)>,
+    /// Group appointments: the most members it takes.
+    pub capacity: Option<i64>,
+    /// Integration circles: the series this meeting belongs to.
+    pub series_id: Option<String>,
+    /// A rescheduled appointment: the one that replaced it.
+    pub replaced_by: Option<String>,
+    /// Group appointments: how many members are on the roster.
+    pub members: i64,
 }
 
 /// Stores an appointment, its people and its cells in one transaction (the
@@ -253,8 +261,8 @@ pub fn insert_appointment(
 ) -> Result<()> {
     c.execute(
         "insert into appointments (id, kind, location_id, room_id, partner_id, client_id, journey_id,
-           starts_at, ends_at, video, status, created_by, created_at, updated_at, inquiry_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $12, $13)",
+           starts_at, ends_at, video, status, created_by, created_at, updated_at, inquiry_id, capacity, series_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $12, $13, $14, $15)",
         params![
             a.id.as_str(),
             a.kind.as_str(),
@@ -268,7 +276,9 @@ pub fn insert_appointment(
             a.video,
             by,
             now,
-            a.inquiry_id.clone()
+            a.inquiry_id.clone(),
+            a.capacity,
+            a.series_id.clone()
         ],
     )?;
     for (user, _, role) in &a.people {
@@ -280,7 +290,7 @@ pub fn insert_appointment(
     hold_cells(c, &a.id, resources, a.starts_at, a.ends_at)
 }
 
-fn hold_cells(
+pub(crate) fn hold_cells(
     c: &mut dyn Conn,
     appointment: &str,
     resources: &[String],
@@ -326,7 +336,7 @@ pub fn set_status(
          where id = $1 and status = 'booked'",
         params![id, status, reason_enc, now],
     )?;
-    if n == 1 && status == "cancelled" {
+    if n == 1 && matches!(status, "cancelled" | "rescheduled") {
         c.execute(
             "delete from resource_cells where appointment_id = $1",
             params![id],
@@ -336,7 +346,9 @@ pub fn set_status(
 }
 
 const APPT_SELECT: &str = "select a.id, a.kind, a.location_id, a.room_id, r.name, a.partner_id, o.name, a.client_id, cl.name,
-        a.journey_id, a.starts_at, a.ends_at, a.video, a.status, a.status_reason_enc, a.inquiry_id, i.name
+        a.journey_id, a.starts_at, a.ends_at, a.video, a.status, a.status_reason_enc, a.inquiry_id, i.name,
+        a.capacity, a.series_id, a.replaced_by,
+        (select count(*) from appointment_members m where m.appointment_id = a.id)
      from appointments a
      left join rooms r on r.id = a.room_id
      left join partner_organisations o on o.id = a.partner_id
@@ -374,6 +386,10 @@ fn appointments_from(c: &mut dyn Conn, rows: Vec<Row>) -> Result<Vec<Appointment
             status_reason_enc: r.take(14)?,
             inquiry_id: r.take(15)?,
             inquiry_name: r.take(16)?,
+            capacity: r.get(17)?,
+            series_id: r.take(18)?,
+            replaced_by: r.take(19)?,
+            members: r.get(20)?,
             people,
         });
     }
@@ -410,7 +426,9 @@ pub fn for_client(
 ) -> Result<Vec<AppointmentRow>> {
     let rows = c.query(
         &format!(
-            "{APPT_SELECT} where a.client_id = $1 and a.ends_at > $2 order by a.starts_at, a.id"
+            "{APPT_SELECT} where (a.client_id = $1 or exists (select 1 from appointment_members m
+               where m.appointment_id = a.id and m.client_id = $1))
+             and a.ends_at > $2 order by a.starts_at, a.id"
         ),
         params![client, from],
     )?;
@@ -434,49 +452,55 @@ pub fn for_user(
     appointments_from(c, rows)
 }
 
-/// The held intervals of each resource in [from, to), from booked appointments:
-/// (resource key, start, end).
-pub fn busy(
-    c: &mut dyn Conn,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<Vec<(String, Timestamp, Timestamp)>> {
+/// One resource's hold: (resource key, start, end, appointment id).
+pub type Busy = (String, Timestamp, Timestamp, String);
+
+/// The held intervals of each resource in [from, to), from booked appointments,
+/// group members included.
+pub fn busy(c: &mut dyn Conn, from: Timestamp, to: Timestamp) -> Result<Vec<Busy>> {
     let rows = c.query(
-        "select 'user:' || p.user_id, a.starts_at, a.ends_at from appointments a
+        "select 'user:' || p.user_id, a.starts_at, a.ends_at, a.id from appointments a
            join appointment_people p on p.appointment_id = a.id
            where a.status = 'booked' and a.ends_at > $1 and a.starts_at < $2
          union all
-         select 'room:' || a.room_id, a.starts_at, a.ends_at from appointments a
+         select 'room:' || a.room_id, a.starts_at, a.ends_at, a.id from appointments a
            where a.status = 'booked' and a.room_id is not null and a.ends_at > $1 and a.starts_at < $2
          union all
-         select 'partner:' || a.partner_id, a.starts_at, a.ends_at from appointments a
+         select 'partner:' || a.partner_id, a.starts_at, a.ends_at, a.id from appointments a
            where a.status = 'booked' and a.partner_id is not null and a.ends_at > $1 and a.starts_at < $2
          union all
-         select 'client:' || a.client_id, a.starts_at, a.ends_at from appointments a
+         select 'client:' || a.client_id, a.starts_at, a.ends_at, a.id from appointments a
            where a.status = 'booked' and a.client_id is not null and a.ends_at > $1 and a.starts_at < $2
          union all
-         select 'inquiry:' || a.inquiry_id, a.starts_at, a.ends_at from appointments a
-           where a.status = 'booked' and a.inquiry_id is not null and a.ends_at > $1 and a.starts_at < $2",
+         select 'inquiry:' || a.inquiry_id, a.starts_at, a.ends_at, a.id from appointments a
+           where a.status = 'booked' and a.inquiry_id is not null and a.ends_at > $1 and a.starts_at < $2
+         union all
+         select 'client:' || m.client_id, a.starts_at, a.ends_at, a.id from appointments a
+           join appointment_members m on m.appointment_id = a.id
+           where a.status = 'booked' and a.ends_at > $1 and a.starts_at < $2",
         params![from, to],
     )?;
     rows.into_iter()
-        .map(|mut r| Ok((r.take(0)?, r.get(1)?, r.get(2)?)))
+        .map(|mut r| Ok((r.take(0)?, r.get(1)?, r.get(2)?, r.take(3)?)))
         .collect()
 }
 
-/// Booked medicine sessions of a client (for the spacing rule and the series count).
+/// Booked or held medicine sessions of a client, their own and the groups they
+/// are on (for the spacing rule and the series count): (start, end, id).
 pub fn medicine_sessions(
     c: &mut dyn Conn,
     client: ClientId,
-) -> Result<Vec<(Timestamp, Timestamp)>> {
+) -> Result<Vec<(Timestamp, Timestamp, String)>> {
     c.query(
-        "select starts_at, ends_at from appointments
-         where client_id = $1 and kind in ('medicine-session', 'group-medicine-session')
-           and status in ('booked', 'completed') order by starts_at",
+        "select a.starts_at, a.ends_at, a.id from appointments a
+         where (a.client_id = $1 or exists (select 1 from appointment_members m
+                where m.appointment_id = a.id and m.client_id = $1))
+           and a.kind in ('medicine-session', 'group-medicine-session')
+           and a.status in ('booked', 'completed') order by a.starts_at",
         params![client],
     )?
     .into_iter()
-    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .map(|mut r| Ok((r.get(0)?, r.get(1)?, r.take(2)?)))
     .collect()
 }
 
@@ -494,6 +518,9 @@ pub struct ReminderCandidate {
     pub location_name: String,
     pub location_zone: String,
     pub location_address: String,
+    pub client_id: ClientId,
+    /// On a group's roster rather than the appointment's own client.
+    pub member: bool,
 }
 
 /// Booked appointments with a client that start in (now, until].
@@ -504,11 +531,19 @@ pub fn reminder_candidates(
 ) -> Result<Vec<ReminderCandidate>> {
     c.query(
         "select a.id, a.kind, a.starts_at, a.video, cl.email, cl.name, l.name, l.time_zone, l.address
+           , cl.id, 0
          from appointments a
          join clients cl on cl.id = a.client_id
          join locations l on l.id = a.location_id
          where a.status = 'booked' and a.starts_at > $1 and a.starts_at <= $2
-         order by a.starts_at, a.id",
+         union all
+         select a.id, a.kind, a.starts_at, a.video, cl.email, cl.name, l.name, l.time_zone, l.address, cl.id, 1
+         from appointments a
+         join appointment_members m on m.appointment_id = a.id
+         join clients cl on cl.id = m.client_id
+         join locations l on l.id = a.location_id
+         where a.status = 'booked' and a.starts_at > $1 and a.starts_at <= $2
+         order by 3, 1, 10",
         params![now, until],
     )?
     .into_iter()
@@ -523,6 +558,8 @@ pub fn reminder_candidates(
             location_name: r.take(6)?,
             location_zone: r.take(7)?,
             location_address: r.take(8)?,
+            client_id: r.get(9)?,
+            member: r.get::<i64>(10)? == 1,
         })
     })
     .collect()

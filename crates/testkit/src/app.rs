@@ -183,6 +183,107 @@ impl TestApp {
         (s, c)
     }
 
+    /// Rows of a query (for asserting on stored data).
+    pub async fn rows(
+        &self,
+        sql: &str,
+        params: Vec<threshold_store::Value>,
+    ) -> Vec<threshold_store::Row> {
+        let sql = sql.to_owned();
+        self.services
+            .db
+            .read(move |c| c.query(&sql, &params))
+            .await
+            .expect("query")
+    }
+
+    /// A demo staff account (after `seed_demo`) signed in with its fixed
+    /// password and TOTP secret.
+    pub async fn demo_signed_in(&self, email: &str) -> Client {
+        let account = threshold_service::demo::ACCOUNTS
+            .iter()
+            .find(|a| a.email == email)
+            .expect("a demo account");
+        let c = self.client();
+        let res = c
+            .post_form(
+                "/signin",
+                &[
+                    ("email", email),
+                    ("password", threshold_service::demo::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "demo sign-in password step");
+        self.advance(SignedDuration::from_secs(31));
+        let code = self.totp(account.totp_secret.expect("a staff account"));
+        let res = c.post_form("/signin/code", &[("code", &code)]).await;
+        assert_eq!(res.status(), 303, "demo sign-in code step");
+        c
+    }
+
+    /// A client with a portal account: an inquiry converted by `coordinator`
+    /// and the invitation accepted with [`CLIENT_PASSWORD`]. Returns their
+    /// signed-in browser and client id.
+    pub async fn portal_client(
+        &self,
+        coordinator: &Client,
+        name: &str,
+        email: &str,
+    ) -> (Client, String) {
+        let res = self
+            .client()
+            .post_form(
+                "/consultation",
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("preferred_contact", "email"),
+                    ("reason", "Depression."),
+                    ("consent_to_contact", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "consultation request");
+        let inquiry: String = self
+            .rows(
+                "select id from inquiries where email = $1",
+                vec![email.into()],
+            )
+            .await[0]
+            .get(0)
+            .expect("inquiry id");
+        let res = coordinator
+            .post_form(
+                &format!("/inquiries/{inquiry}/convert"),
+                &[("consultation_outcome", "Fit.")],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "conversion");
+        let mail = self.last_mail_to(email).await.expect("invitation queued");
+        let link = link_in(&mail.body_text, &self.url("/invitation/")).expect("invitation link");
+        let browser = self.client();
+        let res = browser
+            .post_form(
+                link.trim_start_matches(&self.addr),
+                &[
+                    ("password", CLIENT_PASSWORD),
+                    ("password_confirm", CLIENT_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "invitation accepted");
+        let id: String = self
+            .rows(
+                "select id from clients where inquiry_id = $1",
+                vec![inquiry.into()],
+            )
+            .await[0]
+            .get(0)
+            .expect("client id");
+        (browser, id)
+    }
+
     /// Creates an API token for a staff account.
     pub async fn token(&self, staff: &Staff) -> String {
         self.services
@@ -228,6 +329,9 @@ impl Drop for TestApp {
 }
 
 /// The `Location` header of a redirect.
+/// The password [`TestApp::portal_client`] gives clients.
+pub const CLIENT_PASSWORD: &str = "a long client passphrase";
+
 pub fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")

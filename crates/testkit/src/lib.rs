@@ -9,7 +9,7 @@ pub mod app;
 pub mod db;
 pub mod smtp;
 
-pub use app::{Client, PASSWORD, Staff, TestApp, csrf_in, link_in, location};
+pub use app::{CLIENT_PASSWORD, Client, PASSWORD, Staff, TestApp, csrf_in, link_in, location};
 pub use db::{Backend, TestDb, backends};
 pub use smtp::SmtpServer;
 

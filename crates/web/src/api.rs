@@ -328,6 +328,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::api_care::CareApi::openapi());
     doc.merge(crate::api_clinic::ClinicApi::openapi());
     doc.merge(crate::api_schedule::ScheduleApi::openapi());
+    doc.merge(crate::api_groups::GroupsApi::openapi());
     doc
 }
 

@@ -39,6 +39,8 @@ pub struct SlotQueryBody {
     pub video: bool,
     /// Consultations only: the inquiry, instead of a client.
     pub inquiry: Option<String>,
+    /// Group medicine sessions only: `lozenge` (default) or `iv`.
+    pub route: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -82,6 +84,7 @@ pub async fn slots(
         limit: b.limit.map(|d| d.to_string()).unwrap_or_default(),
         video: b.video,
         inquiry: b.inquiry.unwrap_or_default(),
+        route: b.route.unwrap_or_default(),
     };
     let found = st.services.find_times(&p, &search).await?;
     Ok(Json(
@@ -121,6 +124,12 @@ pub struct BookingBody {
     pub video: bool,
     /// Consultations only: the inquiry, instead of a client.
     pub inquiry: Option<String>,
+    /// Group medicine sessions only: `lozenge` (default) or `iv`.
+    pub route: Option<String>,
+    /// Integration circles: the series' name (required) and how many weekly
+    /// meetings to book at the same local time (1–26, default 1).
+    pub name: Option<String>,
+    pub weeks: Option<u16>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -163,6 +172,9 @@ pub async fn book(
                 partner: b.partner.unwrap_or_default(),
                 video: b.video,
                 inquiry: b.inquiry.unwrap_or_default(),
+                route: b.route.unwrap_or_default(),
+                name: b.name.unwrap_or_default(),
+                weeks: b.weeks.map(|w| w.to_string()).unwrap_or_default(),
             },
         )
         .await?;

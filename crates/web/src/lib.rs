@@ -8,6 +8,7 @@
 pub mod api;
 pub mod api_care;
 pub mod api_clinic;
+pub mod api_groups;
 pub mod api_schedule;
 pub mod csrf;
 pub mod error;

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod care;
 pub mod clients;
 pub mod consents;
+pub mod groups;
 pub mod inquiries;
 pub mod intake;
 pub mod portal;

@@ -127,6 +127,12 @@ fn notice_text(key: &str) -> Option<&'static str> {
         }
         "password-reset" => "Your password was changed. Sign in with the new one.",
         "booked" => "Booked. The client sees it in their portal.",
+        "rescheduled" => "Moved. The client sees the new time in their portal.",
+        "offer-accepted" => "Thank you. The place is yours; it is in your appointments below.",
+        "offer-gone" => {
+            "Sorry, that place was taken before you answered. You are still on the waitlist."
+        }
+        "offer-declined" => "Thank you. The place was offered to the next person.",
         "change-requested" => {
             "Your request was sent. Your care coordinator will contact you to find another time."
         }

@@ -1040,10 +1040,27 @@ app_test!(
                 .await,
             1
         );
-        assert_eq!(app.count("select count(*) from prescriptions").await, 1);
+        // Chris Park and the four members of the demo group.
+        assert_eq!(app.count("select count(*) from prescriptions").await, 5);
+        // Chris signed the KAP consent; the group members the group agreement too.
         assert_eq!(
             app.count("select count(*) from consent_signatures").await,
-            1
+            1 + 4 * 2
+        );
+        assert_eq!(
+            app.count(
+                "select count(*) from consent_signatures where kind = 'group-confidentiality'"
+            )
+            .await,
+            4
+        );
+        assert_eq!(
+            app.count(
+                "select count(*) from appointment_members m join appointments a on a.id = m.appointment_id
+                 where a.kind = 'group-medicine-session'"
+            )
+            .await,
+            4
         );
         // Chris Park's first medicine session is booked through the slot finder.
         assert_eq!(
@@ -1057,7 +1074,7 @@ app_test!(
         assert_eq!(
             app.count("select count(*) from eligibility_decisions where decision = 'eligible'")
                 .await,
-            2
+            2 + 4
         );
         // The demo physician's queue and the override are visible in the pages.
         let phys = threshold_testkit::Staff {

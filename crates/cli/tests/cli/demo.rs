@@ -118,7 +118,7 @@ fn the_demo_prints_its_address_and_sign_ins_at_every_start_and_stops_on_sigterm(
     assert_eq!(
         staff,
         ACCOUNTS.len() as i64 - 1,
-        "one account per staff role"
+        "one account per demo staff member"
     );
     // Sam Client plus a client at each later stage of the journey.
     let clients = count(&db, "select count(*) from clients");

@@ -50,6 +50,8 @@ pub enum RoomNeed {
     IvCapable,
     /// A group room with enough capacity.
     Group,
+    /// A group room that is also IV-capable (an IV group session).
+    IvGroup,
 }
 
 /// The people and room an appointment needs, all at once for its whole length.
@@ -185,7 +187,11 @@ pub fn needs_for(
         },
         AppointmentKind::GroupMedicineSession => Needs {
             clinicians: 2,
-            room: RoomNeed::Group,
+            room: if iv {
+                RoomNeed::IvGroup
+            } else {
+                RoomNeed::Group
+            },
             partner: iv,
             client: false,
         },

@@ -21,6 +21,8 @@ struct PortalPage {
     appointments: Vec<threshold_store::schedule::AppointmentRow>,
     /// When the client's calendar feed was created, if they have one.
     feed_since: Option<jiff::Timestamp>,
+    /// Places freed for the client from a waitlist.
+    offers: Vec<threshold_service::groups::Offer>,
 }
 
 impl PortalPage {
@@ -58,7 +60,9 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
     };
     let appointments = st.services.my_appointments(&p).await?;
     let feed_since = st.services.my_feed_status(&p).await?;
+    let offers = st.services.my_offers(&p).await?;
     Ok(page(&PortalPage {
+        offers,
         appointments,
         feed_since,
         care,

@@ -34,6 +34,7 @@ pub struct FindFields {
     days: String,
     video: String,
     inquiry: String,
+    route: String,
 }
 
 #[derive(Template)]
@@ -66,6 +67,10 @@ impl SchedulePage {
     fn kind_label(&self, k: &str) -> &'static str {
         k.parse::<threshold_domain::schedule::AppointmentKind>()
             .map_or("Appointment", |k| k.label())
+    }
+    fn is_group(&self, k: &str) -> bool {
+        k.parse::<threshold_domain::schedule::AppointmentKind>()
+            .is_ok_and(|k| k.is_group())
     }
     /// The day before or after the one shown (`YYYY-MM-DD`), for paging.
     fn day_from(&self, days: i64) -> String {
@@ -210,6 +215,7 @@ pub async fn find(
         limit: String::new(),
         video: !f.video.is_empty(),
         inquiry: f.inquiry.clone(),
+        route: f.route.clone(),
     };
     let params = DayParams {
         location: f.location.clone(),
@@ -255,6 +261,9 @@ pub struct BookFields {
     partner: String,
     video: String,
     inquiry: String,
+    route: String,
+    name: String,
+    weeks: String,
 }
 
 pub async fn book(
@@ -279,6 +288,9 @@ pub async fn book(
         partner: b.partner.clone(),
         video: !b.video.is_empty(),
         inquiry: b.inquiry.clone(),
+        route: b.route.clone(),
+        name: b.name.clone(),
+        weeks: b.weeks.clone(),
     };
     let params = DayParams {
         location: b.location.clone(),
@@ -290,6 +302,7 @@ pub async fn book(
         location: b.location.clone(),
         client: b.client.clone(),
         inquiry: b.inquiry.clone(),
+        route: b.route.clone(),
         ..FindFields::default()
     };
     match st.services.book(&p, &form).await {

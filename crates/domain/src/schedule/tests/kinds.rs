@@ -89,10 +89,12 @@ fn groups_need_two_facilitators_and_a_group_room_but_no_single_client() {
         assert!(kind.is_group());
         assert_eq!(needs_for(kind, None, true, true), needs);
     }
-    assert!(
-        AppointmentKind::GroupMedicineSession
-            .needs(Some(RouteKind::Iv))
-            .partner
+    let iv = AppointmentKind::GroupMedicineSession.needs(Some(RouteKind::Iv));
+    assert!(iv.partner);
+    assert_eq!(
+        iv.room,
+        RoomNeed::IvGroup,
+        "an IV group needs an IV-capable group room"
     );
 }
 
