@@ -92,6 +92,7 @@ pub enum AuditAction {
     RosterChanged,
     AttendanceRecorded,
     WaitlistChanged,
+    WaitlistViewed,
 }
 
 impl AuditAction {
@@ -177,6 +178,7 @@ impl AuditAction {
             RosterChanged => "group.roster-changed",
             AttendanceRecorded => "group.attendance-recorded",
             WaitlistChanged => "waitlist.changed",
+            WaitlistViewed => "waitlist.viewed",
         }
     }
 }

@@ -72,18 +72,27 @@ impl Services {
         if v == 0 {
             self.save_clinic_settings(admin, settings).await?;
         }
-        self.save_partner(
-            admin,
-            None,
-            &PartnerForm {
-                name: "Cascade Infusion Partners".into(),
-                phone: "+1 503 555 0190".into(),
-                email: "scheduling@cascade-infusion.example".into(),
-                notes: "Nurse anaesthetists for IV sessions, Tuesdays and Thursdays.".into(),
-                active: true,
-            },
-        )
-        .await?;
+        let partner = self
+            .save_partner(
+                admin,
+                None,
+                &PartnerForm {
+                    name: "Cascade Infusion Partners".into(),
+                    phone: "+1 503 555 0190".into(),
+                    email: "scheduling@cascade-infusion.example".into(),
+                    notes: "Nurse anaesthetists for IV sessions, Tuesdays and Thursdays.".into(),
+                    active: true,
+                },
+            )
+            .await?;
+        // The demo's medical partner is one of the organisation's people.
+        if let Some(u) = self
+            .db
+            .read(|c| threshold_store::users::find_by_email(c, "partner@demo.threshold.test"))
+            .await?
+        {
+            self.set_partner_person(admin, u.id, &partner).await?;
+        }
         for kind in ConsentKind::ALL {
             let (title, body) = crate::consent_texts::starter(kind);
             self.publish_consent(admin, kind.as_str(), title, body)

@@ -215,7 +215,7 @@ impl Services {
                 Owner::Staff(_) => Some(format!("Details: {}", self.link("/staff"))),
                 Owner::Client(_) => Some(format!("Your portal: {}", self.link("/portal"))),
             },
-            cancelled: a.status == "cancelled",
+            cancelled: matches!(a.status.as_str(), "cancelled" | "rescheduled"),
         })
     }
 }
@@ -234,7 +234,19 @@ fn appointments_of(
             if !user.active {
                 return Err(Error::NotFound);
             }
-            threshold_store::schedule::for_user(c, u, from, to)?
+            let mut list = threshold_store::schedule::for_user(c, u, from, to)?;
+            // A partner's people also get their organisation's sessions.
+            if user.roles.contains(threshold_domain::Role::MedicalPartner)
+                && let Some(org) = threshold_store::careplan::partner_of(c, u)?
+            {
+                for a in threshold_store::schedule::for_partner(c, &org, from, to)? {
+                    if !list.iter().any(|x| x.id == a.id) {
+                        list.push(a);
+                    }
+                }
+                list.sort_by_key(|a| a.starts_at);
+            }
+            list
         }
         Owner::Client(id) => {
             threshold_store::clients::get(c, id)?.ok_or(Error::NotFound)?;
@@ -244,10 +256,15 @@ fn appointments_of(
                 .collect()
         }
     };
-    // Booked and past ones stay; cancelled ones go out as cancelled so calendar
+    // Booked and past ones stay; cancelled and moved ones go out as cancelled so calendar
     // programs remove them; no-shows are left out.
     Ok(list
         .into_iter()
-        .filter(|a| matches!(a.status.as_str(), "booked" | "completed" | "cancelled"))
+        .filter(|a| {
+            matches!(
+                a.status.as_str(),
+                "booked" | "completed" | "cancelled" | "rescheduled"
+            )
+        })
         .collect())
 }

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use threshold_domain::audit::AuditAction;
 use threshold_domain::ids::{ClientId, JourneyId};
 use threshold_domain::journey::{ConsentKind, Readiness, Stage};
-use threshold_domain::schedule::{AppointmentKind, Interval, spacing_block};
+use threshold_domain::schedule::{AppointmentKind, Interval, far_enough_apart};
 use threshold_domain::{Invalid, Permission};
 use threshold_store::groups::{Added, MemberRow, SeriesRow, WaitRow};
 use threshold_store::schedule::AppointmentRow;
@@ -186,12 +186,7 @@ impl Services {
             .filter(|(_, _, id)| *id != a.id)
             .filter_map(|(s, e, _)| Interval::new(*s, *e))
             .collect();
-        let minutes = u16::try_from((a.ends_at - a.starts_at).as_mins()).unwrap_or(u16::MAX);
-        let blocked = spacing_block(&others, settings.min_hours_between_sessions, minutes);
-        if blocked
-            .iter()
-            .any(|b| b.start <= a.starts_at && a.starts_at < b.end)
-        {
+        if !far_enough_apart(a.starts_at, &others, settings.min_hours_between_sessions) {
             missing.push(format!(
                 "another medicine session is less than {} hours away",
                 settings.min_hours_between_sessions
@@ -205,6 +200,9 @@ impl Services {
         let (a, kind) = self.group_appointment(appointment).await?;
         let may_manage = self.may_see_group(p, &a).await?;
         let tz = self.location_zone(a.location_id).await?;
+        // Facilitators see the roster; who waits or is enrolled is the
+        // coordinators' business.
+        let full = may_manage;
         let (id, series_id) = (a.id.clone(), a.series_id.clone());
         let (members, series, enrolled, waiting, settings) = self
             .db
@@ -214,16 +212,20 @@ impl Services {
                     None => None,
                 };
                 let enrolled = match &series_id {
-                    Some(s) => threshold_store::groups::enrolled(c, s)?,
-                    None => Vec::new(),
+                    Some(s) if full => threshold_store::groups::enrolled(c, s)?,
+                    _ => Vec::new(),
                 };
-                let waiting = threshold_store::groups::wait_open(c)?
-                    .into_iter()
-                    .filter(|w| {
-                        w.appointment_id.as_deref() == Some(id.as_str())
-                            || (series_id.is_some() && w.series_id == series_id)
-                    })
-                    .collect::<Vec<_>>();
+                let waiting = if full {
+                    threshold_store::groups::wait_open(c)?
+                        .into_iter()
+                        .filter(|w| {
+                            w.appointment_id.as_deref() == Some(id.as_str())
+                                || (series_id.is_some() && w.series_id == series_id)
+                        })
+                        .collect::<Vec<_>>()
+                } else {
+                    Vec::new()
+                };
                 Ok::<_, Error>((
                     threshold_store::groups::members(c, &id)?,
                     series,
@@ -242,7 +244,14 @@ impl Services {
             Actor::User(p),
             Entry::ok(AuditAction::RosterViewed)
                 .subject("appointment", a.id.as_str())
-                .subjects("client", views.iter().map(|m| m.row.client_id)),
+                .subjects(
+                    "client",
+                    views
+                        .iter()
+                        .map(|m| m.row.client_id)
+                        .chain(enrolled.iter().map(|(c, _)| *c))
+                        .chain(waiting.iter().map(|w| w.client_id)),
+                ),
         )
         .await?;
         let started = a.starts_at <= self.now();
@@ -301,6 +310,14 @@ impl Services {
         }
         let (journey, missing) = self.member_missing(client, a, kind).await?;
         if !missing.is_empty() {
+            self.audit(
+                Actor::User(p),
+                Entry::denied(AuditAction::RosterChanged)
+                    .subject("appointment", a.id.as_str())
+                    .client(Some(client))
+                    .detail("not eligible"),
+            )
+            .await?;
             return Err(Error::Conflict(format!(
                 "This client cannot join the group: {}.",
                 missing.join("; ")
@@ -329,16 +346,26 @@ impl Services {
     ) -> Result<()> {
         self.require(p, Permission::ManageSchedule).await?;
         let client: ClientId = client.trim().parse().map_err(|_| Error::NotFound)?;
-        let (a, _) = self.group_appointment(appointment).await?;
+        let (a, kind) = self.group_appointment(appointment).await?;
         let now = self.now();
+        if a.status != "booked" || a.starts_at <= now {
+            return Err(Error::Conflict(
+                "The roster of a group that has started or ended stays as it was.".into(),
+            ));
+        }
         let p = p.clone();
         let link = self.link("/portal");
         let clinic = self.settings.clinic_name.clone();
         self.db
             .write(move |c| {
+                let journey = threshold_store::groups::members(c, &a.id)?
+                    .into_iter()
+                    .find(|m| m.client_id == client)
+                    .and_then(|m| m.journey_id);
                 if !threshold_store::groups::remove_member(c, &a.id, client)? {
                     return Err(Error::NotFound);
                 }
+                crate::schedule::drop_pre_session(c, journey, &a, now)?;
                 write_in(
                     c,
                     Actor::User(&p),
@@ -348,8 +375,11 @@ impl Services {
                         .detail("member removed"),
                     now,
                 )?;
-                if a.status == "booked" && a.starts_at > now {
-                    offer_next_in(c, &p, &a, &clinic, &link, now)?;
+                // A freed place in a group medicine session goes to whoever
+                // waits for it; a circle's places are offered when someone
+                // leaves the whole circle.
+                if kind == AppointmentKind::GroupMedicineSession {
+                    offer_next_in(c, Actor::User(&p), &a, &clinic, &link, now, None)?;
                 }
                 Ok(())
             })
@@ -372,9 +402,10 @@ impl Services {
         if !matches!(attendance, "attended" | "absent") {
             return Err(Invalid::field("attendance", "Choose attended or absent.").into());
         }
-        if a.starts_at > self.now() {
+        if a.starts_at > self.now() || !matches!(a.status.as_str(), "booked" | "completed") {
             return Err(Error::Conflict(
-                "Attendance is taken once the meeting has started.".into(),
+                "Attendance is taken once the meeting has started, and not for a cancelled one."
+                    .into(),
             ));
         }
         let client: ClientId = client.trim().parse().map_err(|_| Error::NotFound)?;
@@ -408,6 +439,12 @@ impl Services {
             .trim()
             .parse()
             .map_err(|_| Invalid::field("client", "Choose a client."))?;
+        self.enroll_checked(p, series, client).await
+    }
+
+    /// Enrols without the permission check: the coordinator's action, or a
+    /// client accepting an offered place in the circle.
+    async fn enroll_checked(&self, p: &Principal, series: &str, client: ClientId) -> Result<()> {
         let sid = series.to_owned();
         let now = self.now();
         let (row, meetings) = self
@@ -425,6 +462,14 @@ impl Services {
             let (a, kind) = self.group_appointment(&id).await?;
             let (journey, missing) = self.member_missing(client, &a, kind).await?;
             if !missing.is_empty() {
+                self.audit(
+                    Actor::User(p),
+                    Entry::denied(AuditAction::RosterChanged)
+                        .subject("series", row.id.as_str())
+                        .client(Some(client))
+                        .detail("not eligible"),
+                )
+                .await?;
                 return Err(Error::Conflict(format!(
                     "This client cannot join the circle: {}.",
                     missing.join("; ")
@@ -481,12 +526,18 @@ impl Services {
                 if !threshold_store::groups::unenroll(c, &sid, client, now)? {
                     return Err(Error::NotFound);
                 }
+                let mut freed = None;
                 for (id, starts, _) in threshold_store::groups::series_meetings(c, &sid, now)? {
                     if starts > now && threshold_store::groups::remove_member(c, &id, client)? {
-                        let a = threshold_store::schedule::appointment(c, &id)?
-                            .ok_or(Error::NotFound)?;
-                        offer_next_in(c, &p, &a, &clinic, &link, now)?;
+                        freed.get_or_insert(id);
                     }
+                }
+                // One place in the circle opened: offer it once, to whoever
+                // waits for the circle.
+                if let Some(id) = freed {
+                    let a =
+                        threshold_store::schedule::appointment(c, &id)?.ok_or(Error::NotFound)?;
+                    offer_next_in(c, Actor::User(&p), &a, &clinic, &link, now, None)?;
                 }
                 write_in(
                     c,
@@ -536,6 +587,9 @@ fn add_in(
                 "The group is full ({capacity} places); add the client to its waitlist."
             )));
         }
+        Ok(Added::Closed) => {
+            return Err(Error::Conflict("This group is no longer booked.".into()));
+        }
         Ok(Added::Already) => {
             return Err(Error::Conflict(
                 "This client is already on the roster.".into(),
@@ -572,12 +626,16 @@ fn add_in(
 /// the portal, where they accept or decline.
 pub(crate) fn offer_next_in(
     c: &mut dyn threshold_store::Conn,
-    p: &Principal,
+    actor: Actor<'_>,
     freed: &AppointmentRow,
     clinic: &str,
     link: &str,
     now: Timestamp,
+    exclude: Option<ClientId>,
 ) -> Result<()> {
+    if freed.starts_at <= now {
+        return Ok(());
+    }
     let group = freed
         .kind
         .parse::<AppointmentKind>()
@@ -587,8 +645,24 @@ pub(crate) fn offer_next_in(
         (true, None) => (Some(freed.id.as_str()), None),
         (false, _) => (None, None),
     };
-    let Some(next) =
-        threshold_store::groups::wait_next(c, &freed.kind, freed.location_id, appointment, series)?
+    // A group offers a place only while it is booked and has one.
+    if group && freed.status != "booked" {
+        return Ok(());
+    }
+    if group
+        && threshold_store::groups::members(c, &freed.id)?.len()
+            >= usize::try_from(freed.capacity.unwrap_or(0)).unwrap_or(0)
+    {
+        return Ok(());
+    }
+    let Some(next) = threshold_store::groups::wait_next(
+        c,
+        &freed.kind,
+        freed.location_id,
+        appointment,
+        series,
+        exclude,
+    )?
     else {
         return Ok(());
     };
@@ -619,7 +693,7 @@ pub(crate) fn offer_next_in(
     }
     write_in(
         c,
-        Actor::User(p),
+        actor,
         Entry::ok(AuditAction::WaitlistChanged)
             .subject("waitlist", next.id.as_str())
             .client(Some(next.client_id))
@@ -726,7 +800,7 @@ impl Services {
                         "This client is already waiting for that.".into(),
                     ));
                 }
-                threshold_store::groups::wait_insert(
+                match threshold_store::groups::wait_insert(
                     c,
                     &wid,
                     client,
@@ -736,7 +810,16 @@ impl Services {
                     series.as_deref(),
                     p.user_id,
                     now,
-                )?;
+                ) {
+                    Ok(()) => {}
+                    // Someone else added them a moment ago.
+                    Err(e) if e.is_unique() => {
+                        return Err(Error::Conflict(
+                            "This client is already waiting for that.".into(),
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
                 write_in(
                     c,
                     Actor::User(&p),
@@ -758,8 +841,7 @@ impl Services {
         let list = self.db.read(threshold_store::groups::wait_open).await?;
         self.audit(
             Actor::User(p),
-            Entry::ok(AuditAction::WaitlistChanged)
-                .detail("viewed")
+            Entry::ok(AuditAction::WaitlistViewed)
                 .subjects("client", list.iter().map(|w| w.client_id)),
         )
         .await?;
@@ -834,68 +916,78 @@ impl Services {
             .collect())
     }
 
-    /// The client accepts an offered place: joins the group, or books the freed
-    /// time with the same people and room, under every rule a coordinator's
-    /// booking meets. If the place went meanwhile, the client keeps waiting.
+    /// The client accepts an offered place: joins the group (a circle: enrols
+    /// in it), or books the freed time with the same people and room, under
+    /// every rule a coordinator's booking meets. The offer is claimed first, so
+    /// a second click cannot book twice. If the place went meanwhile, the client
+    /// keeps waiting and the place (if any) goes to the next person.
     pub async fn accept_offer(&self, p: &Principal, id: &str) -> Result<()> {
         self.require(p, Permission::ClientPortal).await?;
         let uid = p.user_id;
         let wid = id.to_owned();
+        let now = self.now();
         let (client, wait, freed) = self
             .db
-            .read(move |c| {
+            .write(move |c| {
                 let client = threshold_store::clients::by_user(c, uid)?.ok_or(Error::NotFound)?;
-                let w = threshold_store::groups::wait_get(c, &wid)?;
-                let freed = match w.as_ref().and_then(|w| w.offered_appointment.clone()) {
-                    Some(a) => threshold_store::schedule::appointment(c, &a)?,
+                let w = threshold_store::groups::wait_get(c, &wid)?
+                    .filter(|w| w.client_id == client.id)
+                    .ok_or(Error::NotFound)?;
+                if !threshold_store::groups::wait_set(
+                    c,
+                    &wid,
+                    &["offered"],
+                    "accepting",
+                    None,
+                    now,
+                )? {
+                    return Err(Error::NotFound);
+                }
+                let freed = match &w.offered_appointment {
+                    Some(a) => threshold_store::schedule::appointment(c, a)?,
                     None => None,
                 };
-                Ok::<_, Error>((client, w, freed))
+                Ok::<_, Error>((client, w, freed.ok_or(Error::NotFound)?))
             })
             .await?;
-        let (Some(wait), Some(freed)) = (
-            wait.filter(|w| w.client_id == client.id && w.status == "offered"),
-            freed,
-        ) else {
-            return Err(Error::NotFound);
-        };
         let kind: AppointmentKind = freed
             .kind
             .parse()
             .map_err(|_| Error::Internal("kind".into()))?;
-        let result = if kind.is_group() {
-            let mode = if kind == AppointmentKind::IntegrationCircle {
-                "drop-in"
-            } else {
-                "member"
-            };
-            self.add_member_checked(p, &freed, kind, client.id, mode)
-                .await
-        } else {
-            let form = BookingForm {
-                kind: freed.kind.clone(),
-                location: freed.location_id.to_string(),
-                client: client.id.to_string(),
-                start: freed.starts_at.to_string(),
-                clinicians: freed.people.iter().map(|(u, _, _)| u.to_string()).collect(),
-                room: freed.room_id.clone().unwrap_or_default(),
-                partner: freed.partner_id.clone().unwrap_or_default(),
-                video: freed.video,
-                ..BookingForm::default()
-            };
-            match self.prepare_booking(&form, None).await {
-                Ok(prepared) => self.store_booking(p, prepared, None).await.map(|_| ()),
-                Err(e) => Err(e),
+        let result = match (&wait.series_id, kind.is_group()) {
+            (Some(series), _) => self.enroll_checked(p, series, client.id).await,
+            (None, true) => {
+                self.add_member_checked(p, &freed, kind, client.id, "member")
+                    .await
+            }
+            (None, false) => {
+                let form = BookingForm {
+                    kind: freed.kind.clone(),
+                    location: freed.location_id.to_string(),
+                    client: client.id.to_string(),
+                    start: freed.starts_at.to_string(),
+                    clinicians: freed.people.iter().map(|(u, _, _)| u.to_string()).collect(),
+                    room: freed.room_id.clone().unwrap_or_default(),
+                    partner: freed.partner_id.clone().unwrap_or_default(),
+                    video: freed.video,
+                    ..BookingForm::default()
+                };
+                match self.prepare_booking(&form, None).await {
+                    Ok(prepared) => self.store_booking(p, prepared, None).await.map(|_| ()),
+                    Err(e) => Err(e),
+                }
             }
         };
-        let now = self.now();
         let taken = result.is_ok();
         let p2 = p.clone();
         let wid = wait.id.clone();
+        let link = self.link("/portal");
+        let clinic = self.settings.clinic_name.clone();
+        let now = self.now();
         self.db
             .write(move |c| {
                 let to = if taken { "accepted" } else { "waiting" };
-                threshold_store::groups::wait_set(c, &wid, &["offered"], to, None, now)?;
+                threshold_store::groups::wait_set(c, &wid, &["accepting"], to, None, now)?;
                 write_in(
                     c,
                     Actor::User(&p2),
@@ -905,9 +997,24 @@ impl Services {
                         .detail(to),
                     now,
                 )?;
+                // Could not take it (no longer eligible, say): if the place is
+                // still there, the next person is offered it.
+                if !taken && let Some(fresh) = threshold_store::schedule::appointment(c, &freed.id)?
+                {
+                    offer_next_in(
+                        c,
+                        Actor::User(&p2),
+                        &fresh,
+                        &clinic,
+                        &link,
+                        now,
+                        Some(wait.client_id),
+                    )?;
+                }
                 Ok::<_, Error>(())
             })
             .await?;
+        self.mail_wake.notify_one();
         match result {
             Ok(()) => Ok(()),
             Err(Error::Conflict(_) | Error::Invalid(_)) => Err(Error::Conflict(
@@ -950,7 +1057,7 @@ impl Services {
                     && let Some(freed) = threshold_store::schedule::appointment(c, a)?
                     && freed.starts_at > now
                 {
-                    offer_next_in(c, &p, &freed, &clinic, &link, now)?;
+                    offer_next_in(c, Actor::User(&p), &freed, &clinic, &link, now, None)?;
                 }
                 Ok(())
             })
@@ -1099,5 +1206,145 @@ impl Services {
     /// open journey.
     pub async fn group_candidates(&self, p: &Principal) -> Result<Vec<(ClientId, String)>> {
         Ok(self.schedule_choices(p).await?.clients)
+    }
+}
+
+impl Services {
+    /// The partner organisation a medical-partner account belongs to.
+    pub async fn partner_of(&self, user: threshold_domain::ids::UserId) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .read(move |c| threshold_store::careplan::partner_of(c, user))
+            .await?)
+    }
+
+    /// Makes a medical-partner account one of a partner organisation's people
+    /// (administrators), or with an empty `partner` no one's.
+    pub async fn set_partner_person(
+        &self,
+        p: &Principal,
+        user: threshold_domain::ids::UserId,
+        partner: &str,
+    ) -> Result<()> {
+        self.require(p, Permission::ManageUsers).await?;
+        let partner = partner.trim().to_owned();
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                let u = threshold_store::users::get(c, user)?
+                    .filter(|u| u.is_staff)
+                    .ok_or(Error::NotFound)?;
+                if !partner.is_empty() {
+                    if !u.roles.contains(threshold_domain::Role::MedicalPartner) {
+                        return Err(Invalid::field(
+                            "partner",
+                            "Only a medical-partner account belongs to a partner organisation.",
+                        )
+                        .into());
+                    }
+                    threshold_store::careplan::partner_get(c, &partner)?
+                        .filter(|x| x.active)
+                        .ok_or_else(|| {
+                            Invalid::field("partner", "Choose an active partner organisation.")
+                        })?;
+                }
+                threshold_store::careplan::set_partner_of(
+                    c,
+                    user,
+                    (!partner.is_empty()).then_some(partner.as_str()),
+                    p.user_id,
+                    now,
+                )?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::PartnerChanged)
+                        .subject("user", user)
+                        .detail(if partner.is_empty() {
+                            "no partner organisation".to_owned()
+                        } else {
+                            format!("person of partner {partner}")
+                        }),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+impl Services {
+    /// A partner organisation's own people (administrators).
+    pub async fn partner_people(
+        &self,
+        p: &Principal,
+        partner: &str,
+    ) -> Result<Vec<(threshold_domain::ids::UserId, String)>> {
+        self.require(p, Permission::ManageClinic).await?;
+        let partner = partner.to_owned();
+        Ok(self
+            .db
+            .read(move |c| threshold_store::careplan::partner_people(c, &partner))
+            .await?)
+    }
+}
+
+/// How long an offer waits for an answer before it passes to the next person.
+pub const OFFER_HOURS: i64 = 24;
+
+impl Services {
+    /// Offers unanswered for [`OFFER_HOURS`] (or whose time has come) lapse:
+    /// the person leaves the waitlist and the place, if still there, goes to
+    /// the next. Run by the clock with the reminders; safe on several copies.
+    pub async fn lapse_offers(&self) -> Result<usize> {
+        let now = self.now();
+        let before = now - jiff::SignedDuration::from_hours(OFFER_HOURS);
+        let stale = self
+            .db
+            .read(move |c| threshold_store::groups::wait_stale_offers(c, before, now))
+            .await?;
+        let link = self.link("/portal");
+        let clinic = self.settings.clinic_name.clone();
+        let mut lapsed = 0;
+        for (id, offered) in stale {
+            let (link, clinic) = (link.clone(), clinic.clone());
+            let done = self
+                .db
+                .write(move |c| {
+                    if !threshold_store::groups::wait_set(
+                        c,
+                        &id,
+                        &["offered"],
+                        "lapsed",
+                        None,
+                        now,
+                    )? {
+                        return Ok::<_, Error>(false);
+                    }
+                    write_in(
+                        c,
+                        Actor::System,
+                        Entry::ok(AuditAction::WaitlistChanged)
+                            .subject("waitlist", id.as_str())
+                            .detail("lapsed"),
+                        now,
+                    )?;
+                    if let Some(a) = offered
+                        && let Some(freed) = threshold_store::schedule::appointment(c, &a)?
+                    {
+                        offer_next_in(c, Actor::System, &freed, &clinic, &link, now, None)?;
+                    }
+                    Ok(true)
+                })
+                .await?;
+            if done {
+                lapsed += 1;
+            }
+        }
+        if lapsed > 0 {
+            self.mail_wake.notify_one();
+        }
+        Ok(lapsed)
     }
 }

@@ -157,6 +157,9 @@ pub async fn run(services: Services, mut stop: tokio::sync::watch::Receiver<bool
         if let Err(e) = services.queue_due_reminders().await {
             tracing::error!(error = %e, "queueing reminders failed");
         }
+        if let Err(e) = services.lapse_offers().await {
+            tracing::error!(error = %e, "lapsing waitlist offers failed");
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = stop.changed() => {}

@@ -856,20 +856,46 @@ impl Services {
         let p2 = p.clone();
         let p = p.clone();
         let zone = tz.clone();
+        let link = self.link("/portal");
+        let clinic = self.settings.clinic_name.clone();
         self.db
             .write(move |c| {
-                if let Some((old, reason_enc)) = &replacing
-                    && !threshold_store::groups::mark_rescheduled(
+                if let Some((old, reason_enc)) = &replacing {
+                    let before =
+                        threshold_store::schedule::appointment(c, old)?.ok_or(Error::NotFound)?;
+                    if !threshold_store::groups::mark_rescheduled(
                         c,
                         old,
                         &rows[0].0.id,
                         reason_enc,
                         now,
-                    )?
-                {
-                    return Err(Error::Conflict(
-                        "This appointment is no longer booked.".into(),
-                    ));
+                    )? {
+                        return Err(Error::Conflict(
+                            "This appointment is no longer booked.".into(),
+                        ));
+                    }
+                    notify_clients_in(
+                        c,
+                        &before,
+                        &Notice::Moved(rows[0].0.starts_at),
+                        &clinic,
+                        &link,
+                        now,
+                    )?;
+                    drop_pre_session(c, before.journey_id, &before, now)?;
+                    // The old time is free unless the new one overlaps it.
+                    let new = &rows[0].0;
+                    if new.starts_at >= before.ends_at || new.ends_at <= before.starts_at {
+                        crate::groups::offer_next_in(
+                            c,
+                            Actor::User(&p),
+                            &before,
+                            &clinic,
+                            &link,
+                            now,
+                            before.client_id,
+                        )?;
+                    }
                 }
                 if let Some(s) = &series {
                     threshold_store::groups::insert_series(c, s, p.user_id, now)?;
@@ -914,6 +940,7 @@ impl Services {
         if let Some(i) = inquiry {
             self.after_consultation_booked(&p2, i, first.1, &tz).await?;
         }
+        self.mail_wake.notify_one();
         Ok(first.0)
     }
 
@@ -1051,6 +1078,15 @@ impl Services {
                         "This appointment is no longer booked.".into(),
                     ));
                 }
+                if status == "cancelled" && a.starts_at > now {
+                    notify_clients_in(c, &a, &Notice::Cancelled, &clinic, &link, now)?;
+                    drop_pre_session(c, a.journey_id, &a, now)?;
+                    for m in threshold_store::groups::members(c, &a.id)? {
+                        drop_pre_session(c, m.journey_id, &a, now)?;
+                    }
+                    // Nobody waits for a group that will not meet.
+                    threshold_store::groups::wait_close_for(c, &a.id, now)?;
+                }
                 // A cancelled individual appointment's time goes to the next
                 // person waiting for that type of appointment there.
                 let group = a
@@ -1058,7 +1094,15 @@ impl Services {
                     .parse::<AppointmentKind>()
                     .is_ok_and(|k| k.is_group());
                 if status == "cancelled" && !group && a.inquiry_id.is_none() && a.starts_at > now {
-                    crate::groups::offer_next_in(c, &p, &a, &clinic, &link, now)?;
+                    crate::groups::offer_next_in(
+                        c,
+                        Actor::User(&p),
+                        &a,
+                        &clinic,
+                        &link,
+                        now,
+                        None,
+                    )?;
                 }
                 write_in(
                     c,
@@ -1126,12 +1170,7 @@ impl Services {
             f.start.as_str(),
             f.end.as_str(),
         );
-        let own = owner_kind == "user" && owner_id == p.user_id.to_string();
-        if !own {
-            self.require(p, Permission::ManageSchedule).await?;
-        } else {
-            self.require(p, Permission::StaffArea).await?;
-        }
+        self.may_edit(p, owner_kind, owner_id).await?;
         if !matches!(owner_kind, "user" | "partner") {
             return Err(Error::NotFound);
         }
@@ -1199,18 +1238,113 @@ pub(crate) fn attach_pre_session(
     tz: &TimeZone,
     now: Timestamp,
 ) -> Result<()> {
-    let local = starts_at
-        .to_zoned_datetime(tz.clone())
-        .strftime("%Y-%m-%d")
-        .to_string();
+    let reason = pre_session_reason(starts_at, tz);
     for instrument in PRE_SESSION_SET {
         threshold_store::questionnaires::insert_task(
             c,
             &uuid::Uuid::now_v7().to_string(),
             journey,
             instrument.as_str(),
-            &format!("before your session on {local}"),
+            &reason,
             starts_at - jiff::SignedDuration::from_hours(24),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Why the pre-session questionnaires are due: the session's local day.
+pub(crate) fn pre_session_reason(starts_at: Timestamp, tz: &TimeZone) -> String {
+    let local = starts_at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d");
+    format!("before your session on {local}")
+}
+
+/// Withdraws the open pre-session questionnaires of a session that was
+/// cancelled or moved (or that a member left).
+pub(crate) fn drop_pre_session(
+    c: &mut dyn threshold_store::Conn,
+    journey: Option<threshold_domain::ids::JourneyId>,
+    a: &AppointmentRow,
+    now: Timestamp,
+) -> Result<()> {
+    let medicine = a
+        .kind
+        .parse::<AppointmentKind>()
+        .is_ok_and(|k| k.is_medicine());
+    if let (true, Some(j)) = (medicine, journey) {
+        let zone = threshold_store::locations::get(c, a.location_id)?
+            .and_then(|l| TimeZone::get(&l.time_zone).ok())
+            .unwrap_or(TimeZone::UTC);
+        threshold_store::questionnaires::cancel_open_tasks(
+            c,
+            j,
+            &pre_session_reason(a.starts_at, &zone),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// What a client is told about a change to their appointment.
+pub(crate) enum Notice {
+    Cancelled,
+    Moved(Timestamp),
+}
+
+/// Tells the appointment's client (or, for a group, every member) that it was
+/// cancelled or moved: the time and the clinic only, never the treatment.
+pub(crate) fn notify_clients_in(
+    c: &mut dyn threshold_store::Conn,
+    a: &AppointmentRow,
+    notice: &Notice,
+    clinic: &str,
+    link: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let zone = threshold_store::locations::get(c, a.location_id)?
+        .and_then(|l| TimeZone::get(&l.time_zone).ok())
+        .unwrap_or(TimeZone::UTC);
+    let when = |t: Timestamp| {
+        t.to_zoned_datetime(zone.clone())
+            .strftime("%A %e %B at %H:%M %Z")
+            .to_string()
+    };
+    let mut people = Vec::new();
+    if let Some(client) = a.client_id {
+        people.extend(threshold_store::clients::get(c, client)?);
+    }
+    for m in threshold_store::groups::members(c, &a.id)? {
+        people.extend(threshold_store::clients::get(c, m.client_id)?);
+    }
+    let old = when(a.starts_at);
+    for person in people {
+        let (subject, body) = match notice {
+            Notice::Cancelled => (
+                format!("{clinic}: your appointment on {old} is cancelled"),
+                format!(
+                    "Hello {},\n\nYour appointment with {clinic} on {old} is cancelled. Your care coordinator will be in touch about another time; you can also see your appointments and ask for a change here:\n\n{link}\n",
+                    person.name
+                ),
+            ),
+            Notice::Moved(to) => {
+                let new = when(*to);
+                (
+                    format!("{clinic}: your appointment has moved to {new}"),
+                    format!(
+                        "Hello {},\n\nYour appointment with {clinic} on {old} has moved to {new}. If the new time does not suit you, ask for a change here:\n\n{link}\n",
+                        person.name
+                    ),
+                )
+            }
+        };
+        crate::mail::queue_in(
+            c,
+            &crate::mail::Outgoing {
+                kind: "appointment-changed",
+                to: person.email,
+                subject,
+                body,
+            },
             now,
         )?;
     }
@@ -1297,8 +1431,17 @@ impl Services {
         let now = self.now();
         let later = now + jiff::SignedDuration::from_hours(24 * 120);
         let me = p.name.clone();
+        let is_partner = p.roles.contains(Role::MedicalPartner);
         self.db
             .read(move |c| {
+                // A partner's people keep their organisation's hours.
+                let partner = match is_partner {
+                    true => match threshold_store::careplan::partner_of(c, uid)? {
+                        Some(id) => threshold_store::careplan::partner_get(c, &id)?,
+                        None => None,
+                    },
+                    false => None,
+                };
                 let mut owners: Vec<Owner> = Vec::new();
                 if all {
                     for role in [Role::Clinician, Role::Physician] {
@@ -1320,6 +1463,12 @@ impl Services {
                             name: partner.name,
                         });
                     }
+                } else if let Some(partner) = partner {
+                    owners.push(Owner {
+                        kind: "partner",
+                        id: partner.id,
+                        name: partner.name,
+                    });
                 } else {
                     owners.push(Owner {
                         kind: "user",
@@ -1357,8 +1506,16 @@ impl Services {
             .await
     }
 
+    /// Staff keep their own hours and a partner's people their organisation's;
+    /// coordinators keep everyone's.
     async fn may_edit(&self, p: &Principal, owner_kind: &str, owner_id: &str) -> Result<()> {
-        let own = owner_kind == "user" && owner_id == p.user_id.to_string();
+        let own = match owner_kind {
+            "user" => owner_id == p.user_id.to_string(),
+            "partner" if p.roles.contains(Role::MedicalPartner) => {
+                self.partner_of(p.user_id).await?.as_deref() == Some(owner_id)
+            }
+            _ => false,
+        };
         if own {
             self.require(p, Permission::StaffArea).await
         } else {
@@ -1506,9 +1663,22 @@ impl Services {
         let from = day_start(day, &tz)?;
         let to = day_start(day.saturating_add(jiff::Span::new().days(1)), &tz)?;
         let uid = p.user_id;
+        let is_partner = p.roles.contains(Role::MedicalPartner);
         let list = self
             .db
-            .read(move |c| threshold_store::schedule::for_user(c, uid, from, to))
+            .read(move |c| {
+                let mut list = threshold_store::schedule::for_user(c, uid, from, to)?;
+                // A partner's people see their organisation's sessions.
+                if is_partner && let Some(org) = threshold_store::careplan::partner_of(c, uid)? {
+                    for a in threshold_store::schedule::for_partner(c, &org, from, to)? {
+                        if !list.iter().any(|x| x.id == a.id) {
+                            list.push(a);
+                        }
+                    }
+                    list.sort_by_key(|a| a.starts_at);
+                }
+                Ok::<_, Error>(list)
+            })
             .await?;
         let mut out = Vec::new();
         for a in list.into_iter().filter(|a| a.status == "booked") {

@@ -676,3 +676,50 @@ pub fn signature_withdraw(
         params![journey, kind, now, by],
     )
 }
+
+// ---- partner people ---------------------------------------------------------
+
+/// The organisation a medical-partner account belongs to.
+pub fn partner_of(c: &mut dyn Conn, user: UserId) -> Result<Option<String>> {
+    c.query(
+        "select partner_id from partner_people where user_id = $1",
+        params![user],
+    )?
+    .into_iter()
+    .next()
+    .map(|mut r| r.take(0))
+    .transpose()
+}
+
+/// Sets (or, with `None`, clears) the organisation an account belongs to.
+pub fn set_partner_of(
+    c: &mut dyn Conn,
+    user: UserId,
+    partner: Option<&str>,
+    by: UserId,
+    now: Timestamp,
+) -> Result<()> {
+    c.execute(
+        "delete from partner_people where user_id = $1",
+        params![user],
+    )?;
+    if let Some(partner) = partner {
+        c.execute(
+            "insert into partner_people (user_id, partner_id, added_by, added_at) values ($1, $2, $3, $4)",
+            params![user, partner, by, now],
+        )?;
+    }
+    Ok(())
+}
+
+/// An organisation's people: (user id, name), by name.
+pub fn partner_people(c: &mut dyn Conn, partner: &str) -> Result<Vec<(UserId, String)>> {
+    c.query(
+        "select u.id, u.name from partner_people p join users u on u.id = p.user_id
+         where p.partner_id = $1 and u.active order by u.name, u.id",
+        params![partner],
+    )?
+    .into_iter()
+    .map(|mut r| Ok((r.get(0)?, r.take(1)?)))
+    .collect()
+}

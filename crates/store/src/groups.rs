@@ -9,6 +9,7 @@ use crate::conn::Conn;
 use crate::error::Result;
 use crate::params;
 use crate::schedule::hold_cells;
+use crate::value::Value;
 
 // ---- rosters ----------------------------------------------------------------
 
@@ -57,6 +58,8 @@ pub enum Added {
     Full,
     /// Already on the roster.
     Already,
+    /// The appointment is no longer booked (cancelled meanwhile).
+    Closed,
 }
 
 /// Adds a member in the lowest free seat and holds their time. A race for the
@@ -74,6 +77,16 @@ pub fn add_member(
     by: UserId,
     now: Timestamp,
 ) -> Result<Added> {
+    // Still booked? The update also locks the appointment's row on PostgreSQL,
+    // so a cancellation racing this addition waits for it and then releases
+    // the new member's cells with everyone else's.
+    if c.execute(
+        "update appointments set updated_at = $2 where id = $1 and status = 'booked'",
+        params![appointment, now],
+    )? == 0
+    {
+        return Ok(Added::Closed);
+    }
     let taken: Vec<(ClientId, i64)> = c
         .query(
             "select client_id, seat from appointment_members where appointment_id = $1 order by seat",
@@ -355,35 +368,39 @@ pub fn wait_next(
     location: LocationId,
     appointment: Option<&str>,
     series: Option<&str>,
+    exclude: Option<ClientId>,
 ) -> Result<Option<WaitRow>> {
+    // Nobody's id is the empty string, so "exclude no one" needs no second query.
+    let exclude = exclude.map(|c| c.to_string()).unwrap_or_default();
     let rows = match (appointment, series) {
         (_, Some(s)) => c.query(
             &format!(
-                "{WAIT_SELECT} where w.status = 'waiting' and w.series_id = $1
+                "{WAIT_SELECT} where w.status = 'waiting' and w.series_id = $1 and w.client_id <> $2
                  order by w.created_at, w.id limit 1"
             ),
-            params![s],
+            params![s, exclude.as_str()],
         )?,
         (Some(a), None) => c.query(
             &format!(
-                "{WAIT_SELECT} where w.status = 'waiting' and w.appointment_id = $1
+                "{WAIT_SELECT} where w.status = 'waiting' and w.appointment_id = $1 and w.client_id <> $2
                  order by w.created_at, w.id limit 1"
             ),
-            params![a],
+            params![a, exclude.as_str()],
         )?,
         (None, None) => c.query(
             &format!(
-                "{WAIT_SELECT} where w.status = 'waiting' and w.kind = $1 and w.location_id = $2
+                "{WAIT_SELECT} where w.status = 'waiting' and w.kind = $1 and w.location_id = $2 and w.client_id <> $3
                    and w.appointment_id is null and w.series_id is null
                  order by w.created_at, w.id limit 1"
             ),
-            params![kind, location],
+            params![kind, location, exclude.as_str()],
         )?,
     };
     Ok(waits(rows)?.into_iter().next())
 }
 
 /// Moves an entry from one status to another; false when it was not in `from`.
+/// Moving to `offered` records what was offered and when.
 pub fn wait_set(
     c: &mut dyn Conn,
     id: &str,
@@ -392,30 +409,55 @@ pub fn wait_set(
     offered: Option<&str>,
     now: Timestamp,
 ) -> Result<bool> {
-    let list = from
+    // The statuses it may move from are bound, like everything else.
+    let mut params: Vec<Value> = vec![id.into(), to.into(), now.into()];
+    let mut set = String::from("status = $2, updated_at = $3");
+    if to == "offered" {
+        params.push(offered.into());
+        set.push_str(", offered_appointment = $4, offered_at = $3");
+    }
+    let first = params.len() + 1;
+    let list: Vec<String> = from
         .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    debug_assert!(
-        from.iter()
-            .all(|s| s.chars().all(|c| c.is_ascii_lowercase()))
-    );
-    let n = if to == "offered" {
-        c.execute(
-            &format!(
-                "update waitlist set status = $2, offered_appointment = $3, offered_at = $4, updated_at = $4
-                 where id = $1 and status in ({list})"
-            ),
-            params![id, to, offered, now],
-        )?
-    } else {
-        c.execute(
-            &format!(
-                "update waitlist set status = $2, updated_at = $3 where id = $1 and status in ({list})"
-            ),
-            params![id, to, now],
-        )?
-    };
+        .enumerate()
+        .map(|(i, st)| {
+            params.push((*st).into());
+            format!("${}", first + i)
+        })
+        .collect();
+    let n = c.execute(
+        &format!(
+            "update waitlist set {set} where id = $1 and status in ({})",
+            list.join(", ")
+        ),
+        &params,
+    )?;
     Ok(n == 1)
+}
+
+/// Offers older than `before` (or whose time has come): (entry id, offered appointment).
+pub fn wait_stale_offers(
+    c: &mut dyn Conn,
+    before: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<(String, Option<String>)>> {
+    c.query(
+        "select w.id, w.offered_appointment from waitlist w
+         left join appointments a on a.id = w.offered_appointment
+         where w.status = 'offered' and (w.offered_at < $1 or a.starts_at <= $2)
+         order by w.offered_at, w.id",
+        params![before, now],
+    )?
+    .into_iter()
+    .map(|mut r| Ok((r.take(0)?, r.take(1)?)))
+    .collect()
+}
+
+/// Closes every open entry for a group appointment (it was cancelled).
+pub fn wait_close_for(c: &mut dyn Conn, appointment: &str, now: Timestamp) -> Result<u64> {
+    c.execute(
+        "update waitlist set status = 'removed', updated_at = $2
+         where appointment_id = $1 and status in ('waiting', 'offered')",
+        params![appointment, now],
+    )
 }

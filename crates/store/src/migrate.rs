@@ -69,6 +69,11 @@ const SQLITE: &[Migration] = &[
         name: "groups",
         sql: include_str!("../migrations/sqlite/0010_groups.sql"),
     },
+    Migration {
+        version: 11,
+        name: "partner people",
+        sql: include_str!("../migrations/sqlite/0011_partner_people.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -121,6 +126,11 @@ const POSTGRES: &[Migration] = &[
         version: 10,
         name: "groups",
         sql: include_str!("../migrations/postgres/0010_groups.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "partner people",
+        sql: include_str!("../migrations/postgres/0011_partner_people.sql"),
     },
 ];
 

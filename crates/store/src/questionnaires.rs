@@ -313,3 +313,18 @@ pub fn care_team_emails(c: &mut dyn Conn, journey: JourneyId) -> Result<Vec<Stri
     .map(|mut r| r.take(0))
     .collect()
 }
+
+/// Cancels a journey's open tasks given for `reason` (a session that was
+/// cancelled or moved); returns how many.
+pub fn cancel_open_tasks(
+    c: &mut dyn Conn,
+    journey: JourneyId,
+    reason: &str,
+    now: Timestamp,
+) -> Result<u64> {
+    c.execute(
+        "update questionnaire_tasks set cancelled_at = $3
+         where journey_id = $1 and reason = $2 and response_id is null and cancelled_at is null",
+        params![journey, reason, now],
+    )
+}

@@ -455,6 +455,23 @@ pub fn for_user(
 /// One resource's hold: (resource key, start, end, appointment id).
 pub type Busy = (String, Timestamp, Timestamp, String);
 
+/// A partner organisation's booked appointments overlapping [from, to).
+pub fn for_partner(
+    c: &mut dyn Conn,
+    partner: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<AppointmentRow>> {
+    let rows = c.query(
+        &format!(
+            "{APPT_SELECT} where a.partner_id = $1 and a.ends_at > $2 and a.starts_at < $3
+             order by a.starts_at, a.id"
+        ),
+        params![partner, from, to],
+    )?;
+    appointments_from(c, rows)
+}
+
 /// The held intervals of each resource in [from, to), from booked appointments,
 /// group members included.
 pub fn busy(c: &mut dyn Conn, from: Timestamp, to: Timestamp) -> Result<Vec<Busy>> {

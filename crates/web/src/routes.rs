@@ -933,6 +933,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(admin_users::set_prescriber),
         ),
         r(
+            p.clone(),
+            "/admin/users/{id}/partner",
+            Perm(ManageUsers),
+            post(admin_users::set_partner),
+        ),
+        r(
             g.clone(),
             "/admin/locations",
             Perm(ManageLocations),

@@ -147,6 +147,14 @@ app_test!(
             .await;
         assert_eq!(res.status(), 404);
         assert_eq!(members(&app, &group).await.len(), 4, "nothing changed");
+        // Each refusal read the client's record, so each is in the audit trail.
+        assert!(
+            app.count(
+                "select count(*) from audit_log where action = 'group.roster-changed' and outcome = 'denied'"
+            )
+            .await
+                >= 2
+        );
 
         // A smaller room: three places. Take Lee off, and he cannot come back.
         app.services
@@ -261,6 +269,7 @@ app_test!(
             !page.contains("Add a member"),
             "facilitators do not manage the roster"
         );
+        assert!(!page.contains("Waitlist"), "nor see who waits: {page}");
         let alex = client_id(&app, "Alex Rivera").await;
         let res = clin
             .post_form(&format!("{url}/members/{alex}/remove"), &[])
@@ -329,7 +338,7 @@ app_test!(
                 ("Sky Morales".to_owned(), None),
             ]
         );
-        // Once started, the roster is closed to changes.
+        // Once started, the roster is closed to changes, both ways.
         let coord = app.demo_signed_in(COORDINATOR).await;
         let res = coord
             .post_form(
@@ -338,6 +347,11 @@ app_test!(
             )
             .await;
         assert_eq!(res.status(), 409);
+        let res = coord
+            .post_form(&format!("{url}/members/{alex}/remove"), &[])
+            .await;
+        assert_eq!(res.status(), 409);
+        assert_eq!(members(&app, &group).await.len(), 4);
     }
 );
 
@@ -719,6 +733,14 @@ app_test!(
                 .await,
             0
         );
+        // Chris is told the new time, and nothing about his treatment.
+        let mail = app.last_mail_to("chris.park@example.org").await.unwrap();
+        assert!(mail.subject.contains("has moved to"), "{}", mail.subject);
+        assert!(
+            !mail.body_text.to_lowercase().contains("medicine"),
+            "{}",
+            mail.body_text
+        );
         // Moving it again, or a group, is refused.
         let res = coord
             .post_form(&url, &[("start", new_start), ("reason", "Again.")])
@@ -813,6 +835,8 @@ app_test!(
             )
             .await;
         assert_eq!(res.status(), 303);
+        let told = app.last_mail_to("jordan.lee@example.org").await.unwrap();
+        assert!(told.subject.contains("is cancelled"), "{}", told.subject);
         let mail = app.last_mail_to("ada@example.org").await.unwrap();
         assert!(
             mail.subject.contains("a place has opened up"),
@@ -871,8 +895,64 @@ app_test!(
             !portal.contains("A place has opened up for you"),
             "{portal}"
         );
+        // Accepting twice books nothing more.
+        let res = grace
+            .post_form(&format!("/portal/offers/{grace_offer}/accept"), &[])
+            .await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(
+            app.rows(
+                "select id from appointments where client_id = $1 and status = 'booked'",
+                vec![grace_id.as_str().into()],
+            )
+            .await
+            .len(),
+            1
+        );
+
+        // An offer left unanswered lapses after a day.
+        let res = coord
+            .post_form(
+                "/schedule/waitlist",
+                &[
+                    ("client", &ada_id),
+                    ("kind", "preparation"),
+                    ("location", &location),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let res = coord
+            .post_form(
+                &format!("/appointments/{}/close", booked_id(&app, &grace_id).await),
+                &[("status", "cancelled"), ("reason", "Travelling.")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            app.count("select count(*) from waitlist where status = 'offered'")
+                .await,
+            1
+        );
+        assert_eq!(app.services.lapse_offers().await.unwrap(), 0, "not yet");
+        app.advance(jiff::SignedDuration::from_hours(25));
+        assert_eq!(app.services.lapse_offers().await.unwrap(), 1);
+        assert_eq!(
+            app.count("select count(*) from waitlist where status = 'lapsed'")
+                .await,
+            1
+        );
     }
 );
+
+async fn booked_id(app: &TestApp, client: &str) -> String {
+    one(
+        app,
+        "select id from appointments where client_id = $1 and status = 'booked'",
+        vec![client.into()],
+    )
+    .await
+}
 
 async fn as_coordinator(app: &TestApp) -> Principal {
     let user: String = one(
@@ -1090,5 +1170,172 @@ app_test!(
         ] {
             assert!(openapi["paths"].get(path).is_some(), "{path} documented");
         }
+    }
+);
+
+app_test!(
+    async fn a_partners_people_keep_its_hours_and_see_its_iv_sessions(app: TestApp) {
+        let coord = demo(&app).await;
+        let cascade = one(&app, "select id from partner_organisations", vec![]).await;
+        let partner_user = one(
+            &app,
+            "select id from users where email = 'partner@demo.threshold.test'",
+            vec![],
+        )
+        .await;
+        assert_eq!(
+            one(
+                &app,
+                "select partner_id from partner_people where user_id = $1",
+                vec![partner_user.as_str().into()]
+            )
+            .await,
+            cascade,
+            "the demo's medical partner is one of Cascade's people"
+        );
+        // Administrators see the organisation's people and set them; only a
+        // medical-partner account can be one.
+        let admin = app.demo_signed_in("admin@demo.threshold.test").await;
+        let (_, page) = admin.get_text(&format!("/admin/partners/{cascade}")).await;
+        assert!(page.contains("Jordan Partner"), "{page}");
+        let clinician = one(
+            &app,
+            "select id from users where email = $1",
+            vec![CLINICIAN.into()],
+        )
+        .await;
+        let res = admin
+            .post_form(
+                &format!("/admin/users/{clinician}/partner"),
+                &[("partner", &cascade)],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(app.count("select count(*) from partner_people").await, 1);
+
+        // The partner keeps Cascade's hours, and no one else's.
+        let partner = app.demo_signed_in("partner@demo.threshold.test").await;
+        let (status, page) = partner.get_text("/schedule/availability").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Cascade Infusion Partners"), "{page}");
+        let location = one(&app, "select id from locations", vec![]).await;
+        let before = app
+            .count("select count(*) from availability_rules where owner_kind = 'partner'")
+            .await;
+        let res = partner
+            .post_form(
+                "/schedule/availability",
+                &[
+                    ("owner", &format!("partner:{cascade}")),
+                    ("location", &location),
+                    ("weekday", "wednesday"),
+                    ("start", "08:00"),
+                    ("end", "12:00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let res = partner
+            .post_form(
+                "/schedule/availability",
+                &[
+                    ("owner", &format!("user:{clinician}")),
+                    ("location", &location),
+                    ("weekday", "wednesday"),
+                    ("start", "08:00"),
+                    ("end", "12:00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        assert_eq!(
+            app.count("select count(*) from availability_rules where owner_kind = 'partner'")
+                .await,
+            before + 1
+        );
+
+        // An IV group in a new IV-capable group room: the partner sees it on their day.
+        let loc: threshold_domain::ids::LocationId = location.parse().unwrap();
+        app.services
+            .create_room(
+                threshold_service::Actor::System,
+                loc,
+                &threshold_service::locations::RoomForm {
+                    name: "Birch IV group room".into(),
+                    capacity: "6".into(),
+                    iv_capable: true,
+                    group_capable: true,
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+        let from = app
+            .services
+            .now()
+            .to_zoned_datetime(jiff::tz::TimeZone::get("America/Los_Angeles").unwrap())
+            .date()
+            .saturating_add(jiff::Span::new().days(21))
+            .to_string();
+        let res = coord
+            .post_form(
+                "/schedule/find",
+                &[
+                    ("kind", "group-medicine-session"),
+                    ("location", &location),
+                    ("route", "iv"),
+                    ("from", &from),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Birch IV group room"), "{page}");
+        assert!(page.contains("Cascade Infusion Partners"), "{page}");
+        let res = coord
+            .post_form(
+                "/schedule/book",
+                &[
+                    ("kind", "group-medicine-session"),
+                    ("location", &location),
+                    ("route", "iv"),
+                    ("start", &value_of(&page, "start", 0)),
+                    ("clinicians", &value_of(&page, "clinicians", 0)),
+                    ("room", &value_of(&page, "room", 0)),
+                    ("partner", &value_of(&page, "partner", 0)),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let starts: jiff::Timestamp = app
+            .rows(
+                "select starts_at from appointments where partner_id is not null",
+                vec![],
+            )
+            .await[0]
+            .get(0)
+            .unwrap();
+        let day = starts
+            .to_zoned_datetime(jiff::tz::TimeZone::get("America/Los_Angeles").unwrap())
+            .date();
+        let (status, page) = partner.get_text(&format!("/my-day?day={day}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Group medicine session"), "{page}");
+        // A lozenge-plan member cannot join an IV group.
+        let iv_group = one(
+            &app,
+            "select id from appointments where partner_id is not null",
+            vec![],
+        )
+        .await;
+        let alex = client_id(&app, "Alex Rivera").await;
+        let res = coord
+            .post_form(
+                &format!("/schedule/appointments/{iv_group}/members"),
+                &[("client", &alex)],
+            )
+            .await;
+        assert_eq!(res.status(), 409);
+        assert!(res.text().await.unwrap().contains("is not this group"));
     }
 );

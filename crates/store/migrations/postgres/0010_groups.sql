@@ -57,7 +57,8 @@ create table waitlist (
     location_id text not null references locations (id),
     appointment_id text references appointments (id),
     series_id text references circle_series (id),
-    -- 'waiting', 'offered', 'accepted', 'declined' or 'removed'
+    -- 'waiting', 'offered', 'accepting' (being booked), 'accepted', 'declined',
+    -- 'lapsed' (not answered in time) or 'removed'
     status text not null,
     -- What was offered: a group appointment's id, or the freed appointment whose
     -- time and people are offered.
@@ -69,3 +70,8 @@ create table waitlist (
 );
 create index waitlist_open on waitlist (status, kind, location_id, created_at);
 create index waitlist_client on waitlist (client_id, status);
+-- One open entry per client and thing waited for, even when two coordinators
+-- add the same person at once.
+create unique index waitlist_one_open on waitlist
+    (client_id, kind, location_id, coalesce(appointment_id, ''), coalesce(series_id, ''))
+    where status in ('waiting', 'offered', 'accepting');

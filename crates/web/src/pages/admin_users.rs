@@ -134,6 +134,9 @@ struct UserPage {
     prescriber: bool,
     licence_number: String,
     registration_number: String,
+    /// Medical partners: the organisations they may belong to, and theirs.
+    partners: Vec<threshold_store::careplan::PartnerRow>,
+    partner: String,
 }
 
 impl UserPage {
@@ -159,6 +162,14 @@ async fn render_user(
     let (licence, registration) = st.services.prescriber_details(id).await?;
     let prescriber =
         user.roles.contains(Role::Physician) || licence.is_some() || registration.is_some();
+    let (partners, partner) = if user.roles.contains(Role::MedicalPartner) {
+        (
+            st.services.partners(p, true).await?,
+            st.services.partner_of(id).await?.unwrap_or_default(),
+        )
+    } else {
+        (Vec::new(), String::new())
+    };
     Ok(page_with(
         status,
         &UserPage {
@@ -170,6 +181,8 @@ async fn render_user(
             prescriber,
             licence_number: licence.unwrap_or_default(),
             registration_number: registration.unwrap_or_default(),
+            partners,
+            partner,
         },
     ))
 }
@@ -279,5 +292,24 @@ pub async fn set_prescriber(
         .services
         .set_prescriber_details(&p, id, &f.licence_number, &f.registration_number)
         .await;
+    after(&st, &ctx, &p, id, r, "saved").await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PartnerFields {
+    partner: String,
+}
+
+/// The partner organisation a medical-partner account belongs to.
+pub async fn set_partner(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    Form(f): Form<PartnerFields>,
+) -> AppResult {
+    let id = parse_id(&id)?;
+    let r = st.services.set_partner_person(&p, id, &f.partner).await;
     after(&st, &ctx, &p, id, r, "saved").await
 }

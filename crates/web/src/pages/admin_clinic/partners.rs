@@ -129,6 +129,8 @@ struct PartnerPage {
     partner: PartnerRow,
     f: PartnerFields,
     errors: Errors,
+    /// The organisation's own people (medical-partner accounts).
+    people: Vec<(threshold_domain::ids::UserId, String)>,
 }
 
 async fn render_partner(
@@ -141,6 +143,7 @@ async fn render_partner(
     errors: Errors,
 ) -> AppResult {
     let partner = st.services.partner(p, id).await?;
+    let people = st.services.partner_people(p, &partner.id).await?;
     Ok(page_with(
         status,
         &PartnerPage {
@@ -148,6 +151,7 @@ async fn render_partner(
             f: typed.unwrap_or_else(|| PartnerFields::of(&partner)),
             partner,
             errors,
+            people,
         },
     ))
 }
