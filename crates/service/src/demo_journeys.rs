@@ -111,10 +111,10 @@ impl Services {
             ),
             ("Chris Park", "chris.park@example.org", Goal::Ready),
             ("Eli Brooks", "eli.brooks@example.org", Goal::Deferred),
-            ("Alex Rivera", "alex.rivera@example.org", Goal::ReadyGroup),
-            ("Jamie Chen", "jamie.chen@example.org", Goal::ReadyGroup),
+            ("Noa Silva", "noa.silva@example.org", Goal::ReadyGroup),
+            ("Kai Thompson", "kai.thompson@example.org", Goal::ReadyGroup),
             ("Sky Morales", "sky.morales@example.org", Goal::ReadyGroup),
-            ("Lee Okafor", "lee.okafor@example.org", Goal::ReadyGroup),
+            ("Lee Moreau", "lee.moreau@example.org", Goal::ReadyGroup),
             (
                 "Dana Whitfield",
                 "dana.whitfield@example.org",

@@ -93,7 +93,7 @@ app_test!(
         let roster_url = format!("/schedule/appointments/{group}");
         let (status, page) = coord.get_text(&roster_url).await;
         assert_eq!(status, 200);
-        for name in ["Alex Rivera", "Jamie Chen", "Sky Morales", "Lee Okafor"] {
+        for name in ["Noa Silva", "Kai Thompson", "Sky Morales", "Lee Moreau"] {
             assert!(page.contains(name), "{name} on the roster: {page}");
         }
         assert!(page.contains("Roster: 4 of 8 places"), "{page}");
@@ -127,9 +127,9 @@ app_test!(
             .await;
         assert_eq!(res.status(), 409);
         // Someone already on it; and ids that are not clients.
-        let alex = client_id(&app, "Alex Rivera").await;
+        let noa = client_id(&app, "Noa Silva").await;
         let res = coord
-            .post_form(&format!("{roster_url}/members"), &[("client", &alex)])
+            .post_form(&format!("{roster_url}/members"), &[("client", &noa)])
             .await;
         assert_eq!(res.status(), 409);
         let res = coord
@@ -170,7 +170,7 @@ app_test!(
             })
             .await
             .unwrap();
-        let lee = client_id(&app, "Lee Okafor").await;
+        let lee = client_id(&app, "Lee Moreau").await;
         let res = coord
             .post_form(&format!("{roster_url}/members/{lee}/remove"), &[])
             .await;
@@ -212,22 +212,22 @@ app_test!(
         )
         .await;
         let mail = app
-            .last_mail_to("lee.okafor@example.org")
+            .last_mail_to("lee.moreau@example.org")
             .await
             .expect("the offer is mailed");
         assert!(mail.subject.contains("a place has opened up"));
         assert!(!mail.body_text.contains("medicine"), "{}", mail.body_text);
         // Another client cannot take Lee's offer.
-        let jamie = as_client(&app, "Jamie Chen").await;
+        let kai = as_client(&app, "Kai Thompson").await;
         assert!(matches!(
-            app.services.accept_offer(&jamie, &offer).await,
+            app.services.accept_offer(&kai, &offer).await,
             Err(threshold_service::Error::NotFound)
         ));
-        let lee_p = as_client(&app, "Lee Okafor").await;
+        let lee_p = as_client(&app, "Lee Moreau").await;
         app.services.accept_offer(&lee_p, &offer).await.unwrap();
         assert_eq!(
             members(&app, &group).await,
-            ["Alex Rivera", "Jamie Chen", "Lee Okafor"]
+            ["Kai Thompson", "Lee Moreau", "Noa Silva"]
         );
         assert_eq!(
             one(
@@ -264,22 +264,22 @@ app_test!(
         let url = format!("/schedule/appointments/{group}");
         let (status, page) = clin.get_text(&url).await;
         assert_eq!(status, 200);
-        assert!(page.contains("Alex Rivera"));
+        assert!(page.contains("Noa Silva"));
         assert!(
             !page.contains("Add a member"),
             "facilitators do not manage the roster"
         );
         assert!(!page.contains("Waitlist"), "nor see who waits: {page}");
-        let alex = client_id(&app, "Alex Rivera").await;
+        let noa = client_id(&app, "Noa Silva").await;
         let res = clin
-            .post_form(&format!("{url}/members/{alex}/remove"), &[])
+            .post_form(&format!("{url}/members/{noa}/remove"), &[])
             .await;
         assert_eq!(res.status(), 403);
         // Not yet started: no attendance.
         let res = clin
             .post_form(
                 &format!("{url}/attendance"),
-                &[("client", &alex), ("attendance", "attended")],
+                &[("client", &noa), ("attendance", "attended")],
             )
             .await;
         assert_eq!(res.status(), 409);
@@ -300,22 +300,22 @@ app_test!(
         let res = clin
             .post_form(
                 &format!("{url}/attendance"),
-                &[("client", &alex), ("attendance", "<script>")],
+                &[("client", &noa), ("attendance", "<script>")],
             )
             .await;
         assert_eq!(res.status(), 422);
         let res = clin
             .post_form(
                 &format!("{url}/attendance"),
-                &[("client", &alex), ("attendance", "attended")],
+                &[("client", &noa), ("attendance", "attended")],
             )
             .await;
         assert_eq!(res.status(), 303);
-        let jamie = client_id(&app, "Jamie Chen").await;
+        let kai = client_id(&app, "Kai Thompson").await;
         let res = clin
             .post_form(
                 &format!("{url}/attendance"),
-                &[("client", &jamie), ("attendance", "absent")],
+                &[("client", &kai), ("attendance", "absent")],
             )
             .await;
         assert_eq!(res.status(), 303);
@@ -332,9 +332,9 @@ app_test!(
         assert_eq!(
             got,
             [
-                ("Alex Rivera".to_owned(), Some("attended".to_owned())),
-                ("Jamie Chen".to_owned(), Some("absent".to_owned())),
-                ("Lee Okafor".to_owned(), None),
+                ("Kai Thompson".to_owned(), Some("absent".to_owned())),
+                ("Lee Moreau".to_owned(), None),
+                ("Noa Silva".to_owned(), Some("attended".to_owned())),
                 ("Sky Morales".to_owned(), None),
             ]
         );
@@ -348,7 +348,7 @@ app_test!(
             .await;
         assert_eq!(res.status(), 409);
         let res = coord
-            .post_form(&format!("{url}/members/{alex}/remove"), &[])
+            .post_form(&format!("{url}/members/{noa}/remove"), &[])
             .await;
         assert_eq!(res.status(), 409);
         assert_eq!(members(&app, &group).await.len(), 4);
@@ -397,11 +397,11 @@ app_test!(
             assert_eq!(members(&app, m).await, ["Chris Park"]);
         }
         // Alex drops in to the second meeting only.
-        let alex = client_id(&app, "Alex Rivera").await;
+        let noa = client_id(&app, "Noa Silva").await;
         let res = coord
             .post_form(
                 &format!("/schedule/appointments/{}/members", meetings[1]),
-                &[("client", &alex)],
+                &[("client", &noa)],
             )
             .await;
         assert_eq!(res.status(), 303);
@@ -409,7 +409,7 @@ app_test!(
             one(
                 &app,
                 "select mode from appointment_members where appointment_id = $1 and client_id = $2",
-                vec![meetings[1].as_str().into(), alex.as_str().into()]
+                vec![meetings[1].as_str().into(), noa.as_str().into()]
             )
             .await,
             "drop-in"
@@ -443,12 +443,12 @@ app_test!(
         let res = coord
             .post_form(
                 &format!("/schedule/series/{series}/enrol"),
-                &[("client", &alex), ("appointment", &meetings[0])],
+                &[("client", &noa), ("appointment", &meetings[0])],
             )
             .await;
         assert_eq!(res.status(), 303);
         for m in &meetings {
-            assert_eq!(members(&app, m).await, ["Alex Rivera"]);
+            assert_eq!(members(&app, m).await, ["Noa Silva"]);
         }
         let (_, page) = coord
             .get_text(&format!("/schedule/appointments/{}", meetings[0]))
@@ -1328,11 +1328,11 @@ app_test!(
             vec![],
         )
         .await;
-        let alex = client_id(&app, "Alex Rivera").await;
+        let noa = client_id(&app, "Noa Silva").await;
         let res = coord
             .post_form(
                 &format!("/schedule/appointments/{iv_group}/members"),
-                &[("client", &alex)],
+                &[("client", &noa)],
             )
             .await;
         assert_eq!(res.status(), 409);
