@@ -240,7 +240,7 @@ impl Services {
             .to_string();
         for (kind, name) in [
             ("group-medicine-session", ""),
-            ("integration-circle", "Thursday integration circle"),
+            ("integration-circle", "Weekly integration circle"),
         ] {
             let offer = self
                 .find_times(

@@ -453,7 +453,7 @@ app_test!(
         let (_, page) = coord
             .get_text(&format!("/schedule/appointments/{}", meetings[0]))
             .await;
-        assert!(page.contains("Thursday integration circle"), "{page}");
+        assert!(page.contains("Weekly integration circle"), "{page}");
         assert!(page.contains("Enrolled in the circle"), "{page}");
     }
 );
