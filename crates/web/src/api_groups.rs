@@ -677,16 +677,77 @@ pub async fn revoke_feed(State(st): State<AppState>, Signed(p): Signed) -> AppRe
     }
 }
 
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+pub struct DayQuery {
+    /// `YYYY-MM-DD` in the clinic's zone; default today.
+    pub day: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayItemBody {
+    pub appointment: StaffAppointment,
+    /// What is still missing for it (readiness, questionnaires due).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyDayBody {
+    pub day: String,
+    pub items: Vec<DayItemBody>,
+}
+
+/// The caller's own appointments on a day, each with what is still missing
+/// (a partner's people also see their organisation's sessions).
+#[utoipa::path(
+    get,
+    path = "/api/v1/my-day",
+    tag = "schedule",
+    params(DayQuery),
+    responses(
+        (status = 200, description = "The day", body = MyDayBody),
+        (status = 400, description = "Bad day", body = ErrorInfo),
+        (status = 403, description = "Not staff", body = ErrorInfo),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn my_day(
+    State(st): State<AppState>,
+    Signed(p): Signed,
+    Query(q): Query<DayQuery>,
+) -> AppResult {
+    let day = match q.day.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse()
+                .map_err(|_| AppError::bad_request("day: a date like 2026-12-01."))?,
+        ),
+    };
+    let (day, items) = st.services.my_day(&p, day).await?;
+    Ok(Json(MyDayBody {
+        day: day.to_string(),
+        items: items
+            .into_iter()
+            .map(|i| DayItemBody {
+                appointment: staff_body(i.appointment),
+                missing: i.missing,
+            })
+            .collect(),
+    })
+    .into_response())
+}
+
 #[derive(OpenApi)]
 #[openapi(
     paths(
         week, roster, add_member, remove_member, attendance, enroll, unenroll, reschedule,
         waitlist, join_waitlist, remove_wait, my_offers, accept_offer, decline_offer,
-        add_exception, create_feed, revoke_feed
+        add_exception, create_feed, revoke_feed, my_day
     ),
     components(schemas(
         StaffAppointment, WeekDay, MemberBody, RosterBody, MemberCreate, AttendanceBody,
-        RescheduleBody, WaitBody, WaitCreate, OfferBody, ExceptionCreate, FeedBody
+        RescheduleBody, WaitBody, WaitCreate, OfferBody, ExceptionCreate, FeedBody,
+        DayItemBody, MyDayBody
     )),
     tags((name = "groups", description = "Group rosters, circles, attendance and the waitlist"))
 )]

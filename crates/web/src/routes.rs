@@ -511,6 +511,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(g.clone(), "/my-day", Perm(StaffArea), get(schedule::my_day)),
         r(
+            g.clone(),
+            "/api/v1/my-day",
+            Perm(StaffArea),
+            get(api_groups::my_day),
+        ),
+        r(
             p.clone(),
             "/api/v1/schedule/slots",
             Perm(ManageSchedule),

@@ -1321,6 +1321,26 @@ app_test!(
         let (status, page) = partner.get_text(&format!("/my-day?day={day}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("Group medicine session"), "{page}");
+        // The same through the API, with the partner's own token.
+        let staff = threshold_testkit::Staff {
+            id: partner_user.parse().unwrap(),
+            email: "partner@demo.threshold.test".into(),
+            totp_secret: String::new(),
+        };
+        let token = app.token(&staff).await;
+        let res = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/my-day?day={day}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["day"], day.to_string());
+        assert_eq!(
+            body["items"][0]["appointment"]["kind"],
+            "group-medicine-session"
+        );
         // A lozenge-plan member cannot join an IV group.
         let iv_group = one(
             &app,
