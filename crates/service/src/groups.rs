@@ -358,6 +358,14 @@ impl Services {
         let clinic = self.settings.clinic_name.clone();
         self.db
             .write(move |c| {
+                // Checked again where it counts: the group may have been
+                // cancelled since it was read.
+                let a = threshold_store::schedule::appointment(c, &a.id)?.ok_or(Error::NotFound)?;
+                if a.status != "booked" || a.starts_at <= now {
+                    return Err(Error::Conflict(
+                        "The roster of a group that has started or ended stays as it was.".into(),
+                    ));
+                }
                 let journey = threshold_store::groups::members(c, &a.id)?
                     .into_iter()
                     .find(|m| m.client_id == client)
@@ -633,6 +641,23 @@ pub(crate) fn offer_next_in(
     now: Timestamp,
     exclude: Option<ClientId>,
 ) -> Result<()> {
+    // A circle's place is a place in the series: once this meeting has begun,
+    // offer it from the next one.
+    let next_meeting;
+    let freed = match &freed.series_id {
+        Some(series) if freed.starts_at <= now => {
+            let Some((id, _, _)) = threshold_store::groups::series_meetings(c, series, now)?
+                .into_iter()
+                .find(|(_, s, _)| *s > now)
+            else {
+                return Ok(());
+            };
+            next_meeting =
+                threshold_store::schedule::appointment(c, &id)?.ok_or(Error::NotFound)?;
+            &next_meeting
+        }
+        _ => freed,
+    };
     if freed.starts_at <= now {
         return Ok(());
     }
@@ -684,8 +709,9 @@ pub(crate) fn offer_next_in(
                 to: client.email,
                 subject: format!("{clinic}: a place has opened up for you"),
                 body: format!(
-                    "Hello {},\n\nA place you were waiting for has opened up. Sign in to accept or decline it:\n\n{link}\n\nThe place is held for you until you answer or someone else books it first.\n",
-                    client.name
+                    "Hello {},\n\nA place you were waiting for has opened up. Sign in to accept or decline it:\n\n{link}\n\nThe place is held for you for {OFFER_HOURS} hours; after that it is offered to the next person waiting.\n\n{}\n\n— {clinic}\n",
+                    client.name,
+                    crate::mail::CRISIS
                 ),
             },
             now,
@@ -860,7 +886,7 @@ impl Services {
                 if !threshold_store::groups::wait_set(
                     c,
                     &id,
-                    &["waiting", "offered"],
+                    &["waiting", "offered", "accepting"],
                     "removed",
                     None,
                     now,
@@ -950,17 +976,22 @@ impl Services {
                 Ok::<_, Error>((client, w, freed.ok_or(Error::NotFound)?))
             })
             .await?;
-        let kind: AppointmentKind = freed
-            .kind
-            .parse()
-            .map_err(|_| Error::Internal("kind".into()))?;
-        let result = match (&wait.series_id, kind.is_group()) {
+        // Whatever happens from here, the claim is resolved below (and an
+        // acceptance that never got there is swept up by `lapse_offers`).
+        let kind: Option<AppointmentKind> = freed.kind.parse().ok();
+        let group = kind.is_some_and(AppointmentKind::is_group);
+        let result = match (&wait.series_id, kind) {
+            (_, None) => Err(Error::Internal("appointment kind".into())),
             (Some(series), _) => self.enroll_checked(p, series, client.id).await,
-            (None, true) => {
-                self.add_member_checked(p, &freed, kind, client.id, "member")
-                    .await
+            (None, Some(k)) if k.is_group() => {
+                let mode = if k == AppointmentKind::IntegrationCircle {
+                    "drop-in"
+                } else {
+                    "member"
+                };
+                self.add_member_checked(p, &freed, k, client.id, mode).await
             }
-            (None, false) => {
+            (None, Some(_)) => {
                 let form = BookingForm {
                     kind: freed.kind.clone(),
                     location: freed.location_id.to_string(),
@@ -997,9 +1028,13 @@ impl Services {
                         .detail(to),
                     now,
                 )?;
-                // Could not take it (no longer eligible, say): if the place is
-                // still there, the next person is offered it.
-                if !taken && let Some(fresh) = threshold_store::schedule::appointment(c, &freed.id)?
+                // Could not take a group's place (no longer eligible, say): if
+                // it is still there, the next person is offered it. A freed time
+                // that failed was most likely taken by someone else; it is not
+                // offered again.
+                if !taken
+                    && group
+                    && let Some(fresh) = threshold_store::schedule::appointment(c, &freed.id)?
                 {
                     offer_next_in(
                         c,
@@ -1296,20 +1331,28 @@ pub const OFFER_HOURS: i64 = 24;
 impl Services {
     /// Offers unanswered for [`OFFER_HOURS`] (or whose time has come) lapse:
     /// the person leaves the waitlist and the place, if still there, goes to
-    /// the next. Run by the clock with the reminders; safe on several copies.
+    /// the next. Acceptances that never finished are settled. Run by the clock
+    /// with the reminders; safe on several copies. One entry failing does not
+    /// hold up the others.
     pub async fn lapse_offers(&self) -> Result<usize> {
         let now = self.now();
         let before = now - jiff::SignedDuration::from_hours(OFFER_HOURS);
-        let stale = self
+        let stuck_before = now - jiff::SignedDuration::from_mins(10);
+        let (stale, stuck) = self
             .db
-            .read(move |c| threshold_store::groups::wait_stale_offers(c, before, now))
+            .read(move |c| {
+                Ok::<_, Error>((
+                    threshold_store::groups::wait_stale_offers(c, before, now)?,
+                    threshold_store::groups::wait_stuck(c, stuck_before)?,
+                ))
+            })
             .await?;
         let link = self.link("/portal");
         let clinic = self.settings.clinic_name.clone();
         let mut lapsed = 0;
-        for (id, offered) in stale {
-            let (link, clinic) = (link.clone(), clinic.clone());
-            let done = self
+        for (id, client, offered) in stale {
+            let (link, clinic, wid) = (link.clone(), clinic.clone(), id.clone());
+            let r = self
                 .db
                 .write(move |c| {
                     if !threshold_store::groups::wait_set(
@@ -1327,19 +1370,70 @@ impl Services {
                         Actor::System,
                         Entry::ok(AuditAction::WaitlistChanged)
                             .subject("waitlist", id.as_str())
+                            .client(Some(client))
                             .detail("lapsed"),
                         now,
                     )?;
                     if let Some(a) = offered
                         && let Some(freed) = threshold_store::schedule::appointment(c, &a)?
                     {
-                        offer_next_in(c, Actor::System, &freed, &clinic, &link, now, None)?;
+                        offer_next_in(c, Actor::System, &freed, &clinic, &link, now, Some(client))?;
                     }
                     Ok(true)
                 })
-                .await?;
-            if done {
-                lapsed += 1;
+                .await;
+            match r {
+                Ok(true) => lapsed += 1,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, waitlist = %wid, "lapsing an offer failed"),
+            }
+        }
+        for w in stuck {
+            let wid = w.id.clone();
+            let r = self
+                .db
+                .write(move |c| {
+                    // Did the place get taken before the request died?
+                    let taken = match (&w.series_id, &w.offered_appointment) {
+                        (Some(series), _) => threshold_store::groups::enrolled(c, series)?
+                            .iter()
+                            .any(|(x, _)| *x == w.client_id),
+                        (None, Some(a)) => {
+                            threshold_store::groups::members(c, a)?
+                                .iter()
+                                .any(|m| m.client_id == w.client_id)
+                                || match threshold_store::schedule::appointment(c, a)? {
+                                    Some(freed) => threshold_store::schedule::for_client(
+                                        c,
+                                        w.client_id,
+                                        freed.starts_at,
+                                    )?
+                                    .iter()
+                                    .any(|x| {
+                                        x.status == "booked" && x.starts_at == freed.starts_at
+                                    }),
+                                    None => false,
+                                }
+                        }
+                        (None, None) => false,
+                    };
+                    let to = if taken { "accepted" } else { "waiting" };
+                    if threshold_store::groups::wait_set(c, &w.id, &["accepting"], to, None, now)? {
+                        write_in(
+                            c,
+                            Actor::System,
+                            Entry::ok(AuditAction::WaitlistChanged)
+                                .subject("waitlist", w.id.as_str())
+                                .client(Some(w.client_id))
+                                .detail(to),
+                            now,
+                        )?;
+                    }
+                    Ok::<_, Error>(())
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::error!(error = %e, waitlist = %wid, "settling an acceptance failed");
             }
         }
         if lapsed > 0 {

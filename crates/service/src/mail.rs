@@ -54,7 +54,7 @@ pub fn queue_in(c: &mut dyn Conn, m: &Outgoing, now: Timestamp) -> threshold_sto
     Ok(id)
 }
 
-const CRISIS: &str = "Threshold is not an emergency service. If you are in crisis or thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline, US), call 911 or go to the nearest emergency department.";
+pub(crate) const CRISIS: &str = "Threshold is not an emergency service. If you are in crisis or thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline, US), call 911 or go to the nearest emergency department.";
 
 impl Services {
     fn sign_off(&self) -> String {

@@ -1078,14 +1078,25 @@ impl Services {
                         "This appointment is no longer booked.".into(),
                     ));
                 }
+                let members = threshold_store::groups::members(c, &a.id)?;
                 if status == "cancelled" && a.starts_at > now {
                     notify_clients_in(c, &a, &Notice::Cancelled, &clinic, &link, now)?;
                     drop_pre_session(c, a.journey_id, &a, now)?;
-                    for m in threshold_store::groups::members(c, &a.id)? {
+                    for m in &members {
                         drop_pre_session(c, m.journey_id, &a, now)?;
                     }
                     // Nobody waits for a group that will not meet.
-                    threshold_store::groups::wait_close_for(c, &a.id, now)?;
+                    for (entry, client) in threshold_store::groups::wait_close_for(c, &a.id, now)? {
+                        write_in(
+                            c,
+                            Actor::User(&p),
+                            Entry::ok(AuditAction::WaitlistChanged)
+                                .subject("waitlist", entry.as_str())
+                                .client(Some(client))
+                                .detail("removed: the group was cancelled"),
+                            now,
+                        )?;
+                    }
                 }
                 // A cancelled individual appointment's time goes to the next
                 // person waiting for that type of appointment there.
@@ -1110,6 +1121,7 @@ impl Services {
                     Entry::ok(AuditAction::AppointmentChanged)
                         .subject("appointment", id.as_str())
                         .client(a.client_id)
+                        .subjects("client", members.iter().map(|m| m.client_id))
                         .detail(status),
                     now,
                 )?;
@@ -1322,8 +1334,9 @@ pub(crate) fn notify_clients_in(
             Notice::Cancelled => (
                 format!("{clinic}: your appointment on {old} is cancelled"),
                 format!(
-                    "Hello {},\n\nYour appointment with {clinic} on {old} is cancelled. Your care coordinator will be in touch about another time; you can also see your appointments and ask for a change here:\n\n{link}\n",
-                    person.name
+                    "Hello {},\n\nYour appointment with {clinic} on {old} is cancelled. Your care coordinator will be in touch about another time; you can also see your appointments and ask for a change here:\n\n{link}\n\n{}\n\n— {clinic}\n",
+                    person.name,
+                    crate::mail::CRISIS
                 ),
             ),
             Notice::Moved(to) => {
@@ -1331,8 +1344,9 @@ pub(crate) fn notify_clients_in(
                 (
                     format!("{clinic}: your appointment has moved to {new}"),
                     format!(
-                        "Hello {},\n\nYour appointment with {clinic} on {old} has moved to {new}. If the new time does not suit you, ask for a change here:\n\n{link}\n",
-                        person.name
+                        "Hello {},\n\nYour appointment with {clinic} on {old} has moved to {new}. If the new time does not suit you, ask for a change here:\n\n{link}\n\n{}\n\n— {clinic}\n",
+                        person.name,
+                        crate::mail::CRISIS
                     ),
                 )
             }
@@ -1669,9 +1683,15 @@ impl Services {
             .read(move |c| {
                 let mut list = threshold_store::schedule::for_user(c, uid, from, to)?;
                 // A partner's people see their organisation's sessions.
+                // Of sessions they are not on, they see when and where, not who.
                 if is_partner && let Some(org) = threshold_store::careplan::partner_of(c, uid)? {
-                    for a in threshold_store::schedule::for_partner(c, &org, from, to)? {
+                    for mut a in threshold_store::schedule::for_partner(c, &org, from, to)? {
                         if !list.iter().any(|x| x.id == a.id) {
+                            a.client_id = None;
+                            a.client_name = None;
+                            a.journey_id = None;
+                            a.inquiry_id = None;
+                            a.inquiry_name = None;
                             list.push(a);
                         }
                     }

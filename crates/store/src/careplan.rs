@@ -682,7 +682,9 @@ pub fn signature_withdraw(
 /// The organisation a medical-partner account belongs to.
 pub fn partner_of(c: &mut dyn Conn, user: UserId) -> Result<Option<String>> {
     c.query(
-        "select partner_id from partner_people where user_id = $1",
+        "select p.partner_id from partner_people p
+         join partner_organisations o on o.id = p.partner_id
+         where p.user_id = $1 and o.active",
         params![user],
     )?
     .into_iter()

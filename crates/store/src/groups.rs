@@ -409,6 +409,7 @@ pub fn wait_set(
     offered: Option<&str>,
     now: Timestamp,
 ) -> Result<bool> {
+    assert!(!from.is_empty(), "wait_set needs a status to move from");
     // The statuses it may move from are bound, like everything else.
     let mut params: Vec<Value> = vec![id.into(), to.into(), now.into()];
     let mut set = String::from("status = $2, updated_at = $3");
@@ -435,29 +436,55 @@ pub fn wait_set(
     Ok(n == 1)
 }
 
-/// Offers older than `before` (or whose time has come): (entry id, offered appointment).
+/// Offers older than `before` (or whose time has come): (entry id, client,
+/// offered appointment).
 pub fn wait_stale_offers(
     c: &mut dyn Conn,
     before: Timestamp,
     now: Timestamp,
-) -> Result<Vec<(String, Option<String>)>> {
+) -> Result<Vec<(String, ClientId, Option<String>)>> {
     c.query(
-        "select w.id, w.offered_appointment from waitlist w
+        "select w.id, w.client_id, w.offered_appointment from waitlist w
          left join appointments a on a.id = w.offered_appointment
          where w.status = 'offered' and (w.offered_at < $1 or a.starts_at <= $2)
          order by w.offered_at, w.id",
         params![before, now],
     )?
     .into_iter()
-    .map(|mut r| Ok((r.take(0)?, r.take(1)?)))
+    .map(|mut r| Ok((r.take(0)?, r.get(1)?, r.take(2)?)))
     .collect()
 }
 
-/// Closes every open entry for a group appointment (it was cancelled).
-pub fn wait_close_for(c: &mut dyn Conn, appointment: &str, now: Timestamp) -> Result<u64> {
+/// Acceptances that never finished (the request died between claiming the
+/// offer and recording the outcome), older than `before`.
+pub fn wait_stuck(c: &mut dyn Conn, before: Timestamp) -> Result<Vec<WaitRow>> {
+    let rows = c.query(
+        &format!("{WAIT_SELECT} where w.status = 'accepting' and w.updated_at < $1 order by w.id"),
+        params![before],
+    )?;
+    waits(rows)
+}
+
+/// Closes every open entry for a group appointment (it was cancelled);
+/// returns (entry id, client) of each.
+pub fn wait_close_for(
+    c: &mut dyn Conn,
+    appointment: &str,
+    now: Timestamp,
+) -> Result<Vec<(String, ClientId)>> {
+    let open: Vec<(String, ClientId)> = c
+        .query(
+            "select id, client_id from waitlist
+             where appointment_id = $1 and status in ('waiting', 'offered', 'accepting')",
+            params![appointment],
+        )?
+        .into_iter()
+        .map(|mut r| Ok((r.take(0)?, r.get(1)?)))
+        .collect::<Result<_>>()?;
     c.execute(
         "update waitlist set status = 'removed', updated_at = $2
-         where appointment_id = $1 and status in ('waiting', 'offered')",
+         where appointment_id = $1 and status in ('waiting', 'offered', 'accepting')",
         params![appointment, now],
-    )
+    )?;
+    Ok(open)
 }

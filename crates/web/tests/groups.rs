@@ -942,6 +942,38 @@ app_test!(
                 .await,
             1
         );
+        // An acceptance whose request died after claiming the offer is settled:
+        // Grace's booking from it was cancelled, so she is back to waiting.
+        let stuck = one(
+            &app,
+            "select id from waitlist where client_id = $1 and status = 'accepted'",
+            vec![grace_id.as_str().into()],
+        )
+        .await;
+        let long_ago = app.services.now() - jiff::SignedDuration::from_hours(1);
+        app.services
+            .db
+            .write({
+                let stuck = stuck.clone();
+                move |c| {
+                    c.execute(
+                        "update waitlist set status = 'accepting', updated_at = $2 where id = $1",
+                        &[stuck.as_str().into(), long_ago.into()],
+                    )
+                }
+            })
+            .await
+            .unwrap();
+        app.services.lapse_offers().await.unwrap();
+        assert_eq!(
+            one(
+                &app,
+                "select status from waitlist where id = $1",
+                vec![stuck.as_str().into()]
+            )
+            .await,
+            "waiting"
+        );
     }
 );
 
