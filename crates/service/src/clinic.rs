@@ -349,3 +349,86 @@ impl Services {
             .unwrap_or_default())
     }
 }
+
+// ---- partner organisations' people -------------------------------------------
+
+impl Services {
+    /// The partner organisation a medical-partner account belongs to.
+    pub async fn partner_of(&self, user: UserId) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .read(move |c| threshold_store::careplan::partner_of(c, user))
+            .await?)
+    }
+
+    /// Makes a medical-partner account one of a partner organisation's people
+    /// (administrators), or with an empty `partner` no one's.
+    pub async fn set_partner_person(
+        &self,
+        p: &Principal,
+        user: UserId,
+        partner: &str,
+    ) -> Result<()> {
+        self.require(p, Permission::ManageUsers).await?;
+        let partner = partner.trim().to_owned();
+        let now = self.now();
+        let p = p.clone();
+        self.db
+            .write(move |c| {
+                let u = threshold_store::users::get(c, user)?
+                    .filter(|u| u.is_staff)
+                    .ok_or(Error::NotFound)?;
+                if !partner.is_empty() {
+                    if !u.roles.contains(threshold_domain::Role::MedicalPartner) {
+                        return Err(Invalid::field(
+                            "partner",
+                            "Only a medical-partner account belongs to a partner organisation.",
+                        )
+                        .into());
+                    }
+                    threshold_store::careplan::partner_get(c, &partner)?
+                        .filter(|x| x.active)
+                        .ok_or_else(|| {
+                            Invalid::field("partner", "Choose an active partner organisation.")
+                        })?;
+                }
+                threshold_store::careplan::set_partner_of(
+                    c,
+                    user,
+                    (!partner.is_empty()).then_some(partner.as_str()),
+                    p.user_id,
+                    now,
+                )?;
+                write_in(
+                    c,
+                    Actor::User(&p),
+                    Entry::ok(AuditAction::PartnerChanged)
+                        .subject("user", user)
+                        .detail(if partner.is_empty() {
+                            "no partner organisation".to_owned()
+                        } else {
+                            format!("person of partner {partner}")
+                        }),
+                    now,
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+impl Services {
+    /// A partner organisation's own people (administrators).
+    pub async fn partner_people(
+        &self,
+        p: &Principal,
+        partner: &str,
+    ) -> Result<Vec<(UserId, String)>> {
+        self.require(p, Permission::ManageClinic).await?;
+        let partner = partner.to_owned();
+        Ok(self
+            .db
+            .read(move |c| threshold_store::careplan::partner_people(c, &partner))
+            .await?)
+    }
+}

@@ -1143,7 +1143,7 @@ impl Services {
         id: &str,
         from: &str,
         days: &str,
-    ) -> Result<(AppointmentRow, Vec<SlotView>)> {
+    ) -> Result<(AppointmentRow, jiff::tz::TimeZone, Vec<SlotView>)> {
         self.require(p, Permission::ManageSchedule).await?;
         let a = self.reschedulable(id).await?;
         let search = SlotSearch {
@@ -1160,7 +1160,8 @@ impl Services {
         let found = self
             .find_times_ignoring(p, &search, Some(a.id.clone()))
             .await?;
-        Ok((a, found))
+        let tz = self.location_zone(a.location_id).await?;
+        Ok((a, tz, found))
     }
 
     /// Moves an appointment to a new time in one action: the new booking and the
@@ -1235,93 +1236,6 @@ impl Services {
             }
         }
         Ok((tz, days))
-    }
-
-    /// Clients a coordinator may put on a roster or waitlist: everyone with an
-    /// open journey.
-    pub async fn group_candidates(&self, p: &Principal) -> Result<Vec<(ClientId, String)>> {
-        Ok(self.schedule_choices(p).await?.clients)
-    }
-}
-
-impl Services {
-    /// The partner organisation a medical-partner account belongs to.
-    pub async fn partner_of(&self, user: threshold_domain::ids::UserId) -> Result<Option<String>> {
-        Ok(self
-            .db
-            .read(move |c| threshold_store::careplan::partner_of(c, user))
-            .await?)
-    }
-
-    /// Makes a medical-partner account one of a partner organisation's people
-    /// (administrators), or with an empty `partner` no one's.
-    pub async fn set_partner_person(
-        &self,
-        p: &Principal,
-        user: threshold_domain::ids::UserId,
-        partner: &str,
-    ) -> Result<()> {
-        self.require(p, Permission::ManageUsers).await?;
-        let partner = partner.trim().to_owned();
-        let now = self.now();
-        let p = p.clone();
-        self.db
-            .write(move |c| {
-                let u = threshold_store::users::get(c, user)?
-                    .filter(|u| u.is_staff)
-                    .ok_or(Error::NotFound)?;
-                if !partner.is_empty() {
-                    if !u.roles.contains(threshold_domain::Role::MedicalPartner) {
-                        return Err(Invalid::field(
-                            "partner",
-                            "Only a medical-partner account belongs to a partner organisation.",
-                        )
-                        .into());
-                    }
-                    threshold_store::careplan::partner_get(c, &partner)?
-                        .filter(|x| x.active)
-                        .ok_or_else(|| {
-                            Invalid::field("partner", "Choose an active partner organisation.")
-                        })?;
-                }
-                threshold_store::careplan::set_partner_of(
-                    c,
-                    user,
-                    (!partner.is_empty()).then_some(partner.as_str()),
-                    p.user_id,
-                    now,
-                )?;
-                write_in(
-                    c,
-                    Actor::User(&p),
-                    Entry::ok(AuditAction::PartnerChanged)
-                        .subject("user", user)
-                        .detail(if partner.is_empty() {
-                            "no partner organisation".to_owned()
-                        } else {
-                            format!("person of partner {partner}")
-                        }),
-                    now,
-                )?;
-                Ok(())
-            })
-            .await
-    }
-}
-
-impl Services {
-    /// A partner organisation's own people (administrators).
-    pub async fn partner_people(
-        &self,
-        p: &Principal,
-        partner: &str,
-    ) -> Result<Vec<(threshold_domain::ids::UserId, String)>> {
-        self.require(p, Permission::ManageClinic).await?;
-        let partner = partner.to_owned();
-        Ok(self
-            .db
-            .read(move |c| threshold_store::careplan::partner_people(c, &partner))
-            .await?)
     }
 }
 

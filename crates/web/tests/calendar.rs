@@ -9,9 +9,8 @@ use icalendar::parser::{Component, read_calendar, unfold};
 use threshold_domain::Role;
 use threshold_service::locations::LocationForm;
 use threshold_store::{Row, Value};
-use threshold_testkit::{Client, TestApp, app_test, link_in, location};
+use threshold_testkit::{Client, TestApp, app_test, location};
 
-const CLIENT_PASSWORD: &str = "a long client passphrase";
 const ZONE: &str = "America/Los_Angeles";
 
 async fn rows(app: &TestApp, sql: &str, params: Vec<Value>) -> Vec<Row> {
@@ -105,63 +104,6 @@ async fn clinic(app: &TestApp) -> Clinic {
         clinician_id: clin.id.to_string(),
         clinician,
     }
-}
-
-/// A client with a portal account (inquiry, conversion, accepted invitation):
-/// their signed-in browser and client id.
-async fn portal_client(app: &TestApp, coord: &Client, name: &str, email: &str) -> (Client, String) {
-    let res = app
-        .client()
-        .post_form(
-            "/consultation",
-            &[
-                ("name", name),
-                ("email", email),
-                ("preferred_contact", "email"),
-                ("reason", "Depression."),
-                ("consent_to_contact", "yes"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let inquiry: String = rows(
-        app,
-        "select id from inquiries where email = $1",
-        vec![email.into()],
-    )
-    .await[0]
-        .get(0)
-        .unwrap();
-    let res = coord
-        .post_form(
-            &format!("/inquiries/{inquiry}/convert"),
-            &[("consultation_outcome", "Fit.")],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    let mail = app.last_mail_to(email).await.expect("invitation queued");
-    let link = link_in(&mail.body_text, &app.url("/invitation/")).expect("invitation link");
-    let browser = app.client();
-    let res = browser
-        .post_form(
-            link.trim_start_matches(&app.addr),
-            &[
-                ("password", CLIENT_PASSWORD),
-                ("password_confirm", CLIENT_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), "/portal");
-    let id: String = rows(
-        app,
-        "select id from clients where inquiry_id = $1",
-        vec![inquiry.into()],
-    )
-    .await[0]
-        .get(0)
-        .unwrap();
-    (browser, id)
 }
 
 /// The first offered slot's hidden fields, from the finder's page.
@@ -380,7 +322,9 @@ app_test!(
         app: TestApp,
     ) {
         let k = clinic(&app).await;
-        let (_, cl) = portal_client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let (_, cl) = app
+            .portal_client(&k.coord, "Ada Lovelace", "ada@example.org")
+            .await;
         book_first(&k, &cl, "2026-10-21").await;
         book_first(&k, &cl, "2026-11-03").await;
         let path = create_feed(&k.clinician, &app).await;
@@ -442,8 +386,12 @@ app_test!(
 app_test!(
     async fn a_clients_feed_lists_their_booked_appointment_in_local_time(app: TestApp) {
         let k = clinic(&app).await;
-        let (ada, cl) = portal_client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
-        let (_, other) = portal_client(&app, &k.coord, "Grace Hopper", "grace@example.org").await;
+        let (ada, cl) = app
+            .portal_client(&k.coord, "Ada Lovelace", "ada@example.org")
+            .await;
+        let (_, other) = app
+            .portal_client(&k.coord, "Grace Hopper", "grace@example.org")
+            .await;
         book_first(&k, &cl, "2026-11-03").await;
         book_first(&k, &other, "2026-11-04").await;
         let (_, portal) = ada.get_text("/portal").await;
@@ -467,7 +415,9 @@ app_test!(
         app: TestApp,
     ) {
         let k = clinic(&app).await;
-        let (ada, cl) = portal_client(&app, &k.coord, "Ada Lovelace", "ada@example.org").await;
+        let (ada, cl) = app
+            .portal_client(&k.coord, "Ada Lovelace", "ada@example.org")
+            .await;
         book_first(&k, &cl, "2026-10-22").await;
         let staff_feed = create_feed(&k.clinician, &app).await;
         let client_feed = create_feed(&ada, &app).await;

@@ -1077,36 +1077,7 @@ app_test!(
             2 + 4
         );
         // The demo physician's queue and the override are visible in the pages.
-        let phys = threshold_testkit::Staff {
-            id: rows(
-                &app,
-                "select id from users where email = 'physician@demo.threshold.test'",
-                vec![],
-            )
-            .await[0]
-                .get::<String>(0)
-                .unwrap()
-                .parse()
-                .unwrap(),
-            email: "physician@demo.threshold.test".into(),
-            totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXD".into(),
-        };
-        let c = app.client();
-        let res = c
-            .post_form(
-                "/signin",
-                &[
-                    ("email", phys.email.as_str()),
-                    ("password", threshold_service::demo::PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), 303);
-        app.advance(jiff::SignedDuration::from_secs(31));
-        let res = c
-            .post_form("/signin/code", &[("code", &app.totp(&phys.totp_secret))])
-            .await;
-        assert_eq!(res.status(), 303);
+        let c = app.demo_signed_in("physician@demo.threshold.test").await;
         let (_, queue) = c.get_text("/review").await;
         assert!(queue.contains("Priya Nair"), "{queue}");
         let morgan: String = rows(

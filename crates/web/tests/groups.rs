@@ -666,6 +666,13 @@ app_test!(
             page.contains(&format!("name=\"start\" value=\"{old_start}\"")),
             "{page}"
         );
+        // A window that is not a date: the page again, naming the field, no times.
+        let (status, bad) = coord
+            .get_text(&format!("{url}?from=yesterday&days=3"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(bad.contains("Enter the first day to search"), "{bad}");
+        assert!(!bad.contains("Move here"), "{bad}");
         // The second offer: a quarter of an hour later, overlapping the old time.
         let new_start = &value_of(&page, "start", 1);
         let clinicians = &value_of(&page, "clinicians", 1);

@@ -696,36 +696,7 @@ app_test!(
         let starts: jiff::Timestamp = r[0].get(0).unwrap();
         let tz = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
         let day = starts.to_zoned_datetime(tz).date().to_string();
-        let clin = threshold_testkit::Staff {
-            id: rows(
-                &app,
-                "select id from users where email = 'clinician@demo.threshold.test'",
-                vec![],
-            )
-            .await[0]
-                .get::<String>(0)
-                .unwrap()
-                .parse()
-                .unwrap(),
-            email: "clinician@demo.threshold.test".into(),
-            totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXC".into(),
-        };
-        let c = app.client();
-        let res = c
-            .post_form(
-                "/signin",
-                &[
-                    ("email", clin.email.as_str()),
-                    ("password", threshold_service::demo::PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), 303);
-        app.advance(jiff::SignedDuration::from_secs(31));
-        let res = c
-            .post_form("/signin/code", &[("code", &app.totp(&clin.totp_secret))])
-            .await;
-        assert_eq!(res.status(), 303);
+        let c = app.demo_signed_in("clinician@demo.threshold.test").await;
         let (status, page) = c.get_text(&format!("/my-day?day={day}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("Chris Park"), "{page}");
@@ -804,32 +775,7 @@ app_test!(
         assert_eq!(mail.kind, "change-request");
         assert!(!mail.body_text.contains("Chris") && !mail.body_text.contains("Thursdays"));
         // The coordinator sees it, escaped, and marks it handled.
-        let coord = threshold_testkit::Staff {
-            id: rows(
-                &app,
-                "select id from users where email = 'coordinator@demo.threshold.test'",
-                vec![],
-            )
-            .await[0]
-                .get::<String>(0)
-                .unwrap()
-                .parse()
-                .unwrap(),
-            email: "coordinator@demo.threshold.test".into(),
-            totp_secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXB".into(),
-        };
-        let c = app.client();
-        c.post_form(
-            "/signin",
-            &[
-                ("email", coord.email.as_str()),
-                ("password", threshold_service::demo::PASSWORD),
-            ],
-        )
-        .await;
-        app.advance(jiff::SignedDuration::from_secs(31));
-        c.post_form("/signin/code", &[("code", &app.totp(&coord.totp_secret))])
-            .await;
+        let c = app.demo_signed_in("coordinator@demo.threshold.test").await;
         let (_, page) = c.get_text("/schedule").await;
         assert!(
             page.contains("Thursdays are &#60;b&#62;better&#60;/b&#62;."),

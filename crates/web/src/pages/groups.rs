@@ -169,7 +169,7 @@ async fn roster_page(
 ) -> AppResult {
     let r = st.services.roster(p, id).await?;
     let clients = if r.may_manage {
-        st.services.group_candidates(p).await?
+        st.services.schedule_choices(p).await?.clients
     } else {
         Vec::new()
     };
@@ -331,32 +331,20 @@ async fn reschedule_page(
     status: StatusCode,
     mut errors: Errors,
 ) -> AppResult {
-    let (a, slots) = match st
+    let (a, tz, slots) = match st
         .services
         .reschedule_times(p, id, &params.from, &params.days)
         .await
     {
         Ok(x) => x,
+        // A bad window: the page again with the error and no times.
         Err(threshold_service::Error::Invalid(inv)) => {
             errors.0.extend(inv.0);
-            st.services
-                .reschedule_times(p, id, "", "")
-                .await
-                .map(|(a, _)| (a, Vec::new()))?
+            let (a, tz, _) = st.services.reschedule_times(p, id, "", "").await?;
+            (a, tz, Vec::new())
         }
         Err(e) => return Err(e.into()),
     };
-    let tz = jiff::tz::TimeZone::get(
-        &st.services
-            .schedule_choices(p)
-            .await?
-            .locations
-            .iter()
-            .find(|l| l.id == a.location_id)
-            .map(|l| l.time_zone.clone())
-            .unwrap_or_default(),
-    )
-    .unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(page_with(
         status,
         &ReschedulePage {
