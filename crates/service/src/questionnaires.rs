@@ -408,7 +408,7 @@ impl Services {
                         .into_iter()
                         .map(|r| (r, false))
                         .collect();
-                for r in unassigned_open_alerts(c)? {
+                for r in threshold_store::questionnaires::open_unassigned_alerts(c)? {
                     rows.push((r, true));
                 }
                 Ok::<_, threshold_store::StoreError>(rows)
@@ -467,24 +467,4 @@ impl Services {
             })
             .await
     }
-}
-
-fn unassigned_open_alerts(c: &mut dyn Conn) -> threshold_store::Result<Vec<AlertRow>> {
-    let ids: Vec<String> = c
-        .query(
-            "select a.id from alerts a where a.acknowledged_at is null
-               and not exists (select 1 from care_team t where t.journey_id = a.journey_id)
-             order by a.raised_at, a.id",
-            &[],
-        )?
-        .into_iter()
-        .map(|mut r| r.take(0))
-        .collect::<threshold_store::Result<_>>()?;
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(a) = threshold_store::questionnaires::get_alert(c, &id)? {
-            out.push(a);
-        }
-    }
-    Ok(out)
 }

@@ -287,6 +287,22 @@ pub fn open_alerts_for_member(c: &mut dyn Conn, user: UserId) -> Result<Vec<Aler
     .collect()
 }
 
+/// Open alerts of journeys with no care team yet (nobody else would see them).
+pub fn open_unassigned_alerts(c: &mut dyn Conn) -> Result<Vec<AlertRow>> {
+    c.query(
+        &format!(
+            "select {ALERT_COLUMNS} from alerts a
+             where a.acknowledged_at is null
+               and not exists (select 1 from care_team t where t.journey_id = a.journey_id)
+             order by a.raised_at, a.id"
+        ),
+        params![],
+    )?
+    .into_iter()
+    .map(alert)
+    .collect()
+}
+
 /// Records the acknowledgement; false if it was already acknowledged.
 pub fn acknowledge_alert(
     c: &mut dyn Conn,
