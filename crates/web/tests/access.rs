@@ -308,6 +308,17 @@ app_test!(
             let (status, staff_home) = c.get_text("/staff").await;
             assert_eq!(status, 200, "{role} on the staff home");
             assert!(!staff_home.contains("Ines Inquirer"), "{role}");
+            // Every link the home page offers opens for this role.
+            for link in staff_home.split("href=\"").skip(1) {
+                let path = &link[..link.find('"').unwrap()];
+                if path.starts_with('/') && !path.starts_with("/static") {
+                    let status = c.get(path).await.status();
+                    assert!(
+                        status.is_success() || status.is_redirection(),
+                        "{role}: the home page links {path}, which answers {status}"
+                    );
+                }
+            }
             let (status, queue) = c.get_text("/inquiries").await;
             assert_eq!(status, 403, "{role} on the queue");
             assert!(!queue.contains("Ines Inquirer"));

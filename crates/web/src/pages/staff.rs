@@ -21,6 +21,10 @@ struct StaffHome {
     open_count: i64,
     mine_count: i64,
     clinical: bool,
+    /// Charts and alerts: not for medical partners, who see only their sessions.
+    sees_clinical: bool,
+    /// The physician review queue.
+    reviews: bool,
 }
 
 pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -> AppResult {
@@ -41,6 +45,8 @@ pub async fn home(State(st): State<AppState>, ctx: PageCtx, Signed(p): Signed) -
             .join(", "),
         inquiries,
         admin: p.can(Permission::ManageUsers),
+        sees_clinical: p.can(Permission::ViewClinical),
+        reviews: p.can(Permission::DecideEligibility),
         new_count: counts.new,
         open_count: counts.open,
         mine_count: counts.mine,
